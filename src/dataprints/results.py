@@ -29,10 +29,8 @@ import torch
 
 import dataprints
 from dataprints.atomic import write_json
-from dataprints.paths import repo_root
+from dataprints.paths import PROFILE_ENV, RESULTS_ENV, repo_root
 
-RESULTS_ENV = "DATAPRINTS_RESULTS_DIR"
-PROFILE_ENV = "DATAPRINTS_PROFILE"
 KINDS = ("value", "holds")  # a number compared within a tolerance; a statement true or false
 VERDICTS = ("reproduced", "differs", "not run")
 
