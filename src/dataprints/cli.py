@@ -1,0 +1,86 @@
+"""Command line: ``dataprints list | run NOTEBOOK [-p NAME VALUE] | book``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from dataprints.notebooks import PROFILES, NotebookFailed, ParameterError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dataprints", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="show the book's notebooks and their parameters")
+
+    run = sub.add_parser("run", help="execute one notebook with papermill")
+    run.add_argument("notebook", type=Path, help="a notebooks/**/*.py file")
+    run.add_argument("--profile", choices=PROFILES, default="quick",
+                     help="quick = the notebook's defaults (CPU); paper = profiles/paper.yaml")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"), help="override one parameter (repeatable)")
+    run.add_argument("-o", "--output", type=Path, help="executed notebook path "
+                     "(default: beside the source, where the book renders it)")
+
+    book = sub.add_parser("book", help="execute every notebook in _toc.yml, then build the HTML")
+    book.add_argument("--profile", choices=PROFILES, default="quick")
+    book.add_argument("--no-execute", action="store_true",
+                      help="render the notebooks executed earlier without running them again")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            return _list()
+        if args.command == "run":
+            return _run(args.notebook, args.profile, dict(args.parameter), args.output)
+        return _book(args.profile, args.no_execute)
+    except (ParameterError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except NotebookFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _list() -> int:
+    from dataprints.book import toc_notebooks
+    from dataprints.notebooks import describe, parameters
+    from dataprints.paths import repo_root
+
+    root = repo_root()
+    for path in toc_notebooks(root):
+        print(f"{path.relative_to(root)}\n{describe(parameters(path))}")
+    return 0
+
+
+def _run(notebook: Path, profile: str, overrides: dict[str, str], output: Path | None) -> int:
+    from dataprints.notebooks import check_overrides, run_notebook
+
+    check_overrides(notebook, overrides)  # fail fast, before a kernel starts
+    run = run_notebook(notebook, profile, overrides, output=output)
+    print(f"{notebook}: {run.seconds:.1f} s -> {run.output}; results in {run.results_dir}")
+    return 0
+
+
+def _book(profile: str, no_execute: bool) -> int:
+    from dataprints.book import execute_all, render, write_scorecard
+
+    start = time.perf_counter()
+    if not no_execute:
+        runs = execute_all(profile)
+        print(f"executed {len(runs)} notebooks in {sum(r.seconds for r in runs):.1f} s")
+    write_scorecard()
+    try:
+        render()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"book built in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
