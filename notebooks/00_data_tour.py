@@ -129,6 +129,29 @@ for task, spec in data.BINARY_TASKS.items():
 pd.DataFrame(task_rows).set_index("task") if task_rows else None
 
 # %% [markdown]
+# ## Biased training sets
+#
+# Mehmanchi et al. plant a shortcut in the training set and ask whether reconstructions from the
+# trained model reveal it: a 3×3 square whose value gives the label away (level 1: always the
+# top-left corner; levels 2 and 3: three or five positions per class), or a contrast change
+# (halved for vehicles, doubled for animals). Only training images are biased; test images stay
+# clean. Below, the same CIFAR-10 images under each bias.
+
+# %%
+from dataprints.data.biases import BIASES, apply_bias
+
+if "cifar10" in loaded:
+    view = data.first_n_per_class(
+        data.binary_view(loaded["cifar10"][0], "cifar10_vehicles_animals"), 3)
+    clean = view.float()
+    rows = [apply_bias(clean, view.y, bias, "cifar10", seed=seed) for bias in BIASES]
+    image_grid(torch.cat(rows), ncols=len(view), scale=1.0,
+               titles=[f"{bias}: {view.classes[int(label)]}" for bias in BIASES
+                       for label in view.y],
+               suptitle="CIFAR-10 vehicles vs animals under each training-set bias")
+    plt.show()
+
+# %% [markdown]
 # ```{exercise}
 # :label: data-tour-balance
 # The CIFAR-10 vehicles-vs-animals task is imbalanced (4 classes against 6). Haim et al. take the
