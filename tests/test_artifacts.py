@@ -57,3 +57,12 @@ def test_corrupt_or_mismatched_cached_model_is_explained(isolated_cache):
     good = artifacts.train_cached({**SPEC, "n": 63}, build, CFG, data(), progress=False)
     with pytest.raises(artifacts.BadCheckpoint, match="different model"):
         artifacts.load_into(other, good.folder / "model.pt")
+
+
+def test_cached_without_kept_epochs_retrains_to_keep_them(isolated_cache):
+    plain = artifacts.train_cached(SPEC, build, CFG, data(), progress=False)
+    kept = artifacts.train_cached(SPEC, build, CFG, data(), keep_every=1, progress=False)
+    assert not kept.from_cache and kept.kept_epochs() == [0, 1, 2]
+    assert kept.key == plain.key
+    again = artifacts.train_cached(SPEC, build, CFG, data(), keep_every=2, progress=False)
+    assert again.from_cache

@@ -86,6 +86,13 @@ def load_into(model: nn.Module, path: Path) -> nn.Module:
     return model
 
 
+def _kept_all(folder: Path, history: History, keep_every: int | None) -> bool:
+    if not keep_every:
+        return True
+    wanted = [0, *(e for e in history.epoch if e % keep_every == 0)]
+    return all((folder / "epochs" / f"epoch_{e:04d}.pt").is_file() for e in wanted)
+
+
 def train_cached(
     spec: Mapping[str, Any],
     build: Callable[[], nn.Module],
@@ -112,9 +119,12 @@ def train_cached(
     torch.manual_seed(cfg.seed)
     model = build().to(DTYPES[cfg.dtype])
     if final.is_file():
-        load_into(model, final)
         meta = json.loads((folder / "meta.json").read_text())
-        return TrainedModel(model, History(**meta["history"]), key, folder, True)
+        history = History(**meta["history"])
+        if _kept_all(folder, history, keep_every):
+            load_into(model, final)
+            return TrainedModel(model, history, key, folder, True)
+        # cached without the per-epoch weights now asked for: train again (same result) to keep them
     keep: list[Callback] = []
     if keep_every:
         def keep_weights(state: TrainState) -> None:
