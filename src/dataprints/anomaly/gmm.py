@@ -1,0 +1,251 @@
+"""Per-filter PCA to 2-D, then a Gaussian mixture for every filter and every K at once.
+
+Dou et al. (2024, §3.1-3.3) fit one GMM per filter and per candidate K and keep the K with the
+highest Calinski-Harabasz index. With scikit-learn that is one ``GaussianMixture`` per (filter,
+K), about half a second per filter; here all problems run as one batch of tensor operations.
+
+The scheme is scikit-learn's, filter by filter: k-means++ seeding (``2 + int(log K)`` local
+trials), Lloyd iterations stopped at ``tol * mean feature variance``, responsibilities one-hot
+from the k-means labels, full covariances with ``reg_covar`` on the diagonal, EM stopped when
+the mean log-likelihood changes by less than ``tol``, labels from a final E-step. One
+difference: an empty k-means cluster keeps its centre instead of being moved to a far point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def pca_2d(maps: torch.Tensor, n_iter: int = 6, oversample: int = 8, seed: int = 0,
+           ) -> torch.Tensor:
+    """Project each filter's flattened maps onto their first two principal components.
+
+    ``maps`` is (C, N, D): C filters, N samples, D = W*H. Returns (C, N, 2) float64 scores.
+    Uses a seeded randomized subspace iteration (what scikit-learn's PCA does for inputs this
+    size), exact when D <= 2 + ``oversample``. Sign of each component is arbitrary.
+    Computed in float32 (the maps' precision), returned as float64 for the mixtures.
+    """
+    if maps.ndim != 3:
+        raise ValueError(f"maps must be (filters, samples, W*H), got shape {tuple(maps.shape)}")
+    x = maps.float()
+    x = x - x.mean(dim=1, keepdim=True)  # (C, N, D)
+    c, n, d = x.shape
+    width = min(d, 2 + oversample)
+    if width == d:
+        basis = torch.eye(d, dtype=x.dtype).expand(c, d, d)
+    else:
+        gen = torch.Generator().manual_seed(seed)
+        basis = torch.randn(c, d, width, generator=gen, dtype=x.dtype)
+        for _ in range(n_iter):
+            basis = torch.linalg.qr(x.transpose(1, 2) @ (x @ basis)).Q  # (C, D, width)
+    projected = x @ basis  # (C, N, width)
+    u, s, _ = torch.linalg.svd(projected, full_matrices=False)
+    return (u[:, :, :2] * s[:, None, :2]).double()  # (C, N, 2)
+
+
+@dataclass
+class MixtureFit:
+    """GMM results for C filters x len(ks) candidate K over N points each."""
+
+    ks: tuple[int, ...]
+    labels: torch.Tensor  # (C, nK, N) component of each point (final E-step)
+    ch: torch.Tensor  # (C, nK) Calinski-Harabasz index; NaN when fewer than 2 clusters
+    converged: torch.Tensor  # (C, nK) EM stopped by tol before max_iter
+    init: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]  # per K: the initial weights
+    # (C, K), means (C, K, 2), covariances (C, K, 2, 2), kept for reference checks
+
+    def best(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(K, CH, labels) at the K of highest CH per filter (first K on ties; K=0 if none)."""
+        ch = torch.nan_to_num(self.ch, nan=-math.inf)
+        idx = ch.argmax(dim=1)  # (C,)
+        ks = torch.tensor(self.ks)[idx]
+        best_ch = self.ch.gather(1, idx[:, None]).squeeze(1)
+        ks = torch.where(torch.isnan(best_ch), torch.zeros_like(ks), ks)
+        labels = self.labels[torch.arange(len(idx)), idx]  # (C, N)
+        return ks, best_ch, labels
+
+
+def fit_mixtures(points: torch.Tensor, ks: tuple[int, ...] = tuple(range(2, 11)), seed: int = 0,
+                 tol: float = 1e-3, reg_covar: float = 1e-6, max_iter: int = 100,
+                 kmeans_tol: float = 1e-4, kmeans_max_iter: int = 300) -> MixtureFit:
+    """Fit a full-covariance GMM for every filter in ``points`` (C, N, 2) and every K in ``ks``.
+
+    Defaults are scikit-learn's ``GaussianMixture`` defaults. Deterministic for a given seed.
+    All filters are fitted together, one K at a time; filters whose fit has converged drop
+    out of the batch, so the cost follows the slowest few, not all.
+    """
+    if points.ndim != 3 or points.shape[2] != 2:
+        raise ValueError(f"points must be (filters, samples, 2), got {tuple(points.shape)}")
+    if not ks or min(ks) < 2 or len(set(ks)) != len(ks):
+        raise ValueError(f"ks must be distinct integers >= 2, got {ks}")
+    if points.shape[1] < max(ks):
+        raise ValueError(f"{points.shape[1]} points cannot make {max(ks)} clusters")
+    x = points.double()
+    phi = _monomials(x)  # (C, N, 6)
+    gen = torch.Generator().manual_seed(seed)
+    labels, chs, converged, init = [], [], [], []
+    for k in ks:
+        centers = _kmeans(x.float(), k, gen, kmeans_tol, kmeans_max_iter)
+        resp = _one_hot(_nearest(x, centers.double()), k)  # (C, N, K)
+        nk, means, covs = _m_step(phi, resp, reg_covar)
+        weights = nk / x.shape[1]  # scikit-learn's _initialize: nk / n_samples
+        init.append((weights, means, covs))
+        w, m, s, done = _em(phi, weights, means, covs, tol, reg_covar, max_iter)
+        labels.append(_log_prob(phi, w, m, s).argmax(dim=-1))  # (C, N): final E-step
+        chs.append(calinski_harabasz(x, labels[-1]))
+        converged.append(done)
+    return MixtureFit(ks, torch.stack(labels, 1), torch.stack(chs, 1),
+                      torch.stack(converged, 1), init)
+
+
+def calinski_harabasz(points: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """CH index (Eq. 4) of each filter's labelling; ``points`` (C, N, 2), ``labels`` (C, N).
+
+    As scikit-learn: K counts the non-empty clusters, CH is 1 when all clusters are points,
+    and NaN (scikit-learn raises) when there are fewer than two clusters.
+    """
+    x = points.double()
+    n = x.shape[1]
+    onehot = _one_hot(labels, int(labels.max()) + 1)  # (C, N, K)
+    counts = onehot.sum(1)  # (C, K)
+    centroid = (onehot.transpose(1, 2) @ x) / counts.clamp(min=1)[..., None]  # (C, K, 2)
+    ssw = ((x - onehot @ centroid) ** 2).sum(dim=(1, 2))
+    grand = x.mean(dim=1, keepdim=True)  # (C, 1, 2)
+    ssb = (counts * ((centroid - grand) ** 2).sum(-1)).sum(-1)
+    k = (counts > 0).sum(-1).double()
+    ch = ssb * (n - k) / (ssw * (k - 1))
+    ch = torch.where(ssw == 0, torch.ones_like(ch), ch)
+    return torch.where(k < 2, torch.full_like(ch, math.nan), ch)
+
+
+def _one_hot(labels: torch.Tensor, n: int) -> torch.Tensor:
+    out = torch.zeros(*labels.shape, n, dtype=torch.float64)
+    return out.scatter_(-1, labels[..., None], 1.0)
+
+
+def _monomials(x: torch.Tensor) -> torch.Tensor:
+    """(C, N, 2) -> (C, N, 6): x0^2, x0 x1, x1^2, x0, x1, 1. A 2-D Gaussian's log-density and a
+    squared distance are linear in these, so E-steps, M-steps and k-means become matmuls."""
+    x0, x1 = x[..., 0], x[..., 1]
+    return torch.stack([x0 * x0, x0 * x1, x1 * x1, x0, x1, torch.ones_like(x0)], dim=-1)
+
+
+def _nearest(x: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
+    """Index of the nearest centre (C, K, 2) for each point of x (C, N, 2): (C, N)."""
+    return _sq_dist(x[:, :, None], centers[:, None]).argmin(dim=-1)
+
+
+def _sq_dist(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Squared distance of broadcastable 2-D points (..., 2); faster than a sum over size 2."""
+    d0, d1 = a[..., 0] - b[..., 0], a[..., 1] - b[..., 1]
+    return d0 * d0 + d1 * d1
+
+
+def _kmeans(x: torch.Tensor, k: int, gen: torch.Generator, tol: float, max_iter: int,
+            ) -> torch.Tensor:
+    """k-means++ seeding then Lloyd iterations for every filter; returns centres (C, K, 2).
+
+    Lloyd stops, as scikit-learn's, when the labels no longer change or the centres move less
+    than ``tol`` times the mean feature variance. Runs in the precision of ``x`` (the chapter
+    uses float32: it only initialises EM, and the reference tests start both EMs from it).
+    """
+    c, n, _ = x.shape
+    rows = torch.arange(c)
+    centers = torch.zeros(c, k, 2, dtype=x.dtype)
+    centers[:, 0] = x[rows, torch.randint(n, (c,), generator=gen)]
+    closest = _sq_dist(x, centers[:, None, 0])  # (C, N)
+    trials = 2 + int(math.log(k))  # scikit-learn's n_local_trials
+    for j in range(1, k):
+        total = closest.sum(1, keepdim=True)
+        weights = torch.where(total > 0, closest, torch.ones_like(closest))  # all points equal
+        cand = torch.multinomial(weights, trials, replacement=True, generator=gen)  # (C, T)
+        cand_xy = x[rows[:, None], cand]  # (C, T, 2)
+        d = _sq_dist(x[:, None], cand_xy[:, :, None])  # (C, T, N)
+        new_closest = torch.minimum(closest[:, None], d)
+        best = new_closest.sum(-1).argmin(-1)  # the candidate that lowers the potential most
+        centers[:, j] = cand_xy[rows, best]
+        closest = new_closest[rows, best]
+    threshold = tol * x.var(dim=1, unbiased=False).mean(-1)  # (C,) scikit-learn's scaled tol
+    ones = torch.ones(c, n, 1, dtype=x.dtype)
+    labels = torch.full((c, n), -1)
+    todo = rows
+    for _ in range(max_iter):
+        label = _nearest(x[todo], centers[todo])  # (c, N)
+        sums = torch.zeros(len(todo), k, 3, dtype=x.dtype).scatter_add_(
+            1, label[..., None].expand(-1, -1, 3), torch.cat([x[todo], ones[todo]], -1))
+        old = centers[todo]
+        counts = sums[..., 2:]
+        new = torch.where(counts > 0, sums[..., :2] / counts.clamp(min=1), old)
+        centers[todo] = new
+        same = (label == labels[todo]).all(-1)
+        labels[todo] = label
+        todo = todo[~same & (((new - old) ** 2).sum((-1, -2)) > threshold[todo])]
+        if len(todo) == 0:
+            break
+    return centers
+
+
+def _em(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor, covs: torch.Tensor,
+        tol: float, reg_covar: float, max_iter: int,
+        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """EM from the given parameters until the mean log-likelihood moves less than ``tol``."""
+    w, m, s = weights.clone(), means.clone(), covs.clone()
+    lower = torch.full((len(phi),), -math.inf, dtype=phi.dtype)
+    todo = torch.arange(len(phi))
+    for _ in range(max_iter):
+        log_norm, resp = _e_step(phi[todo], w[todo], m[todo], s[todo])
+        nk, m[todo], s[todo] = _m_step(phi[todo], resp, reg_covar)
+        w[todo] = nk / nk.sum(-1, keepdim=True)  # scikit-learn's _m_step: nk / sum(nk)
+        mean_ll = log_norm.mean(-1)
+        still = (mean_ll - lower[todo]).abs() >= tol
+        lower[todo] = mean_ll
+        todo = todo[still]
+        if len(todo) == 0:
+            break
+    done = torch.ones(len(phi), dtype=torch.bool)
+    done[todo] = False
+    return w, m, s, done
+
+
+def _m_step(phi: torch.Tensor, resp: torch.Tensor, reg_covar: float,
+            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Soft counts (C, K), means (C, K, 2) and covariances (C, K, 2, 2, reg_covar on the
+    diagonal) from responsibilities (C, N, K), via the moments of the monomials."""
+    moments = resp.transpose(1, 2) @ phi  # (C, K, 6): sums of x0^2, x0x1, x1^2, x0, x1, 1
+    nk = moments[..., 5] + 10 * torch.finfo(phi.dtype).eps
+    mean = moments[..., 3:5] / nk[..., None]
+    second = moments[..., :3] / nk[..., None]
+    c00 = second[..., 0] - mean[..., 0] ** 2 + reg_covar
+    c01 = second[..., 1] - mean[..., 0] * mean[..., 1]
+    c11 = second[..., 2] - mean[..., 1] ** 2 + reg_covar
+    covs = torch.stack([torch.stack([c00, c01], -1), torch.stack([c01, c11], -1)], -2)
+    return nk, mean, covs
+
+
+def _log_prob(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
+              covs: torch.Tensor) -> torch.Tensor:
+    """log(weight_k N(x | mean_k, cov_k)) for every point and component: (C, N, K)."""
+    a, b, d = covs[..., 0, 0], covs[..., 0, 1], covs[..., 1, 1]
+    det = a * d - b * b  # (C, K)
+    p00, p01, p11 = d / det, -b / det, a / det  # precision matrix entries
+    m0, m1 = means[..., 0], means[..., 1]
+    pm0, pm1 = p00 * m0 + p01 * m1, p01 * m0 + p11 * m1  # P mu
+    const = (-0.5 * (m0 * pm0 + m1 * pm1) - LOG_2PI - 0.5 * torch.log(det)
+             + torch.log(weights))
+    coef = torch.stack([-0.5 * p00, -p01, -0.5 * p11, pm0, pm1, const], -1)  # (C, K, 6)
+    return phi @ coef.transpose(1, 2)
+
+
+def _e_step(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor, covs: torch.Tensor,
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-point log-likelihood (C, N) and responsibilities (C, N, K), computed in place in one
+    (C, N, K) buffer: the E-step is bound by memory traffic, not by arithmetic."""
+    resp = _log_prob(phi, weights, means, covs)
+    top = resp.amax(-1, keepdim=True)
+    total = resp.sub_(top).exp_().sum(-1, keepdim=True)
+    return (top + torch.log(total)).squeeze(-1), resp.div_(total)
