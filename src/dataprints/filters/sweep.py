@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
-from tqdm.auto import tqdm
 
 from dataprints.artifacts import TrainedModel, train_cached
 from dataprints.data.shapes import SCALES, make_shapes
@@ -24,6 +23,7 @@ from dataprints.filters.architectures import build_arch
 from dataprints.filters.metrics import filter_metrics
 from dataprints.filters.properties import dataset_properties
 from dataprints.models import first_conv
+from dataprints.progress import progress as progress_bar
 from dataprints.train import TrainConfig
 
 # ImageNet channel statistics: every model sees inputs normalised as torchvision's weights expect
@@ -119,7 +119,7 @@ def run_sweep(cfg: SweepConfig, progress: bool = True) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     sets = list(datasets(cfg))
     total = sum(len(cfg.scale_archs if base == "shapes" else cfg.archs) for base, *_ in sets)
-    bar = tqdm(total=total * cfg.trials, desc="train", unit="run", disable=not progress)
+    bar = progress_bar(total=total * cfg.trials, enabled=progress, desc="train", unit="run")
     for base, name, scale, data in sets:
         props = dataset_properties(data, cfg.property_samples, cfg.seed)
         archs = cfg.scale_archs if base == "shapes" else cfg.archs

@@ -1,0 +1,131 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # OOD transfer: do frequency shortcuts survive a style shift?
+#
+# Wang et al. test their models on ImageNet-SCT, the ImageNet-10 classes drawn in other styles,
+# with and without DFM filtering. All models lose TPR; a class whose shortcut frequencies are
+# also present in the shifted images can keep a high TPR — an "illusion of generalisation" —
+# while a class without a shortcut shows genuine transfer. ImageNet-SCT cannot be obtained here:
+# we re-render the CIFAR-10 test images in three styles with scikit-image (grey, edge sketch,
+# flat "cartoon" colours; `dataprints.data.styles`). **This stands in for ImageNet-SCT; it is not
+# the same data.** The models and DFMs are those of the natural-image notebook (cached).
+#
+# **Runs in** about 30 seconds on two CPU cores when the natural-image notebook has run (its
+# model and DFM scores are cached); otherwise the plain model is trained first (~1 minute).
+
+# %% tags=["parameters"]
+arch: str = "simple_cnn"  # architecture (same as the natural-image notebook)
+augment: str = "none"  # which training variant to test
+n_per_class: int = 200  # CIFAR-10 training images per class (same as the natural-image notebook)
+epochs: int = 10  # training epochs (same as the natural-image notebook)
+lr: float = 0.01  # SGD learning rate (same as the natural-image notebook)
+dfm_images: int = 10  # test images per class for the DFM search (same as there)
+patch: int = 2  # DFM block size (same as there)
+top: float = 0.05  # DFM fraction (paper: 5 %)
+ood_images: int = 500  # first test images re-rendered in each style
+seed: int = 0  # subset and training seed
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+
+from dataprints.data import load, normalize
+from dataprints.data.styles import STYLES, stylize
+from dataprints.frequency.dfm import cached_dfm_scores, dfm_rates, dominant_frequency_maps
+from dataprints.frequency.trained import cifar_splits, paper_config, train_cifar
+from dataprints.plots import image_grid
+from dataprints.results import Claim, Results
+
+test = load("cifar10", "test")
+classes = test.classes
+(_, _), (x_test, y_test) = cifar_splits(n_per_class, seed)
+trained = train_cifar(arch, augment, n_per_class, paper_config(epochs, lr=lr, seed=seed), seed)
+idx = torch.cat([torch.nonzero(y_test == c).squeeze(1)[:dfm_images] for c in range(10)])
+scores = cached_dfm_scores(trained.folder, trained.model, x_test[idx], y_test[idx], 10, patch)
+dfms = dominant_frequency_maps(scores, top)
+shifted = {s: stylize(test.subset(torch.arange(ood_images)), s) for s in STYLES}
+
+# %%
+image_grid(torch.cat([test.x[:6]] + [shifted[s].x[:6] for s in STYLES]), ncols=6,
+           titles=[f"{lab}" for lab in ["original", *STYLES] for _ in range(6)], scale=1.3)
+plt.show()
+
+# %% [markdown]
+# ## Per-class TPR, with and without the DFM
+
+# %%
+rows = []
+sets = {"original": test.subset(torch.arange(ood_images))} | shifted
+for name, ds in sets.items():
+    x = normalize(ds.float(), "cifar10")
+    plain = dfm_rates(trained.model, x, ds.y, None)
+    filt = dfm_rates(trained.model, x, ds.y, dfms)
+    for c in range(10):
+        rows.append({"test set": name, "class": classes[c], "TPR": plain[0][c],
+                     "TPR with DFM": filt[0][c], "FPR with DFM": filt[1][c]})
+table = pd.DataFrame(rows)
+tpr = table.pivot_table(index="class", columns="test set", values=["TPR", "TPR with DFM"])
+tpr.round(2)
+
+# %%
+fig, ax = plt.subplots(figsize=(10, 3.5))
+summary = table.groupby("test set")[["TPR", "TPR with DFM"]].mean().loc[list(sets)]
+summary.plot.bar(ax=ax, rot=0)
+ax.set(ylabel="mean TPR over classes", title=f"{arch}+{augment}: style shift, with and "
+       f"without the top-{top:.0%} DFMs")
+plt.show()
+
+# %% [markdown]
+# ## Results
+
+# %%
+params = {"arch": arch, "augment": augment, "n_per_class": n_per_class, "epochs": epochs,
+          "lr": lr, "dfm_images": dfm_images, "patch": patch, "top": top,
+          "ood_images": ood_images, "seed": seed}
+res = Results("frequency/ood_transfer", params=params)
+res.record("mean_tpr", summary["TPR"].to_dict())
+res.record("mean_tpr_with_dfm", summary["TPR with DFM"].to_dict())
+res.record("per_class", rows)
+shifted_rows = table[table["test set"] != "original"]
+ood = shifted_rows.groupby("class")[["TPR with DFM", "FPR with DFM"]].mean()
+survive = ood[(ood["TPR with DFM"] >= 0.5) & (ood["FPR with DFM"] <= 0.1)].index.tolist()
+res.record("shortcuts_surviving_shift", survive)
+shifted_mean = float(summary.drop("original")["TPR"].mean())
+res.claim(Claim(id="wang.ood.tpr_drops", paper="Wang et al.", where="OOD test on IN-SCT [S]",
+                statement="every model's average TPR drops on the style-shifted test set",
+                kind="holds"),
+          ours=shifted_mean < float(summary.loc["original", "TPR"]),
+          note="our scikit-image style set stands in for ImageNet-SCT")
+res.claim(Claim(id="wang.ood.shortcut_transfers", paper="Wang et al.",
+                where="OOD test on IN-SCT [S]",
+                statement="some class keeps a high TPR on shifted images filtered to its DFM "
+                          "(the shortcut transfers)", kind="holds"),
+          ours=bool(survive),
+          note="TPR >= 0.5 with FPR <= 0.1 on DFM-filtered images, averaged over the styles")
+res.save()
+pd.DataFrame(res.claims)[["id", "ours", "verdict", "note"]]
+
+# %% [markdown]
+# ## What we found / where we differ from the paper
+#
+# The bar chart and `mean_tpr` show how much the style shift costs the model, and `TPR with DFM`
+# whether the DFM frequencies alone still carry a class after the shift; the claims table states
+# both outcomes for this run. Our shift is milder and different in kind from ImageNet-SCT (the
+# same photos re-rendered, not new drawings of related objects), and our model is a small CNN
+# trained briefly, so the size of the drop is not comparable with the paper's; only its
+# direction and the per-class pattern are.
+#
+# ```{exercise}
+# Which style hurts most, and which class survives it best? Look at that class's DFM in the
+# natural-image notebook: is it low-frequency (shape-like) or spread out (texture-like)?
+# ```

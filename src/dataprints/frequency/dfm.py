@@ -1,0 +1,150 @@
+"""Dominant frequency maps (DFMs) and the TPR/FPR of DFM-filtered test sets (Wang et al., §4.2).
+
+For class c, each frequency (with its conjugate partner) is zeroed in all channels of the class-c
+test images and the class-c cross-entropy is recorded; the DFM keeps the ``top`` fraction of
+positions whose removal raises the loss most. All masks of a chunk are applied to all images at
+once as one (masks x images) tensor and pushed through the model as one batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from dataprints.artifacts import load_state
+from dataprints.atomic import atomic_write
+from dataprints.frequency.spectra import conjugate_index, from_spectrum, keep_only, spectrum
+from dataprints.progress import progress as progress_bar
+from dataprints.train import predict
+
+
+def cull_masks(size: int, patch: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    """The distinct masks to zero, and which mask stands for each position.
+
+    Position blocks of ``patch`` x ``patch`` (patch 1: single frequencies) are zeroed together
+    with their conjugate-symmetric partners. Identical masks (a frequency and its partner give
+    the same one) are evaluated once. Returns ``masks`` (M, size, size) bool, True = zeroed, and
+    ``owner`` (size, size) long: the index of the mask that zeroes each position's own block.
+    """
+    if patch < 1 or size % patch:
+        raise ValueError(f"patch must be a positive divisor of the image size {size}, got "
+                         f"{patch}")
+    rows = torch.arange(size) // patch
+    block = (rows[:, None] * (size // patch) + rows[None, :]).reshape(-1)  # (size*size,)
+    n_blocks = (size // patch) ** 2
+    masks = torch.zeros(n_blocks, size * size, dtype=torch.bool)
+    masks[block, torch.arange(size * size)] = True
+    partner = conjugate_index(size).reshape(-1)
+    masks[block, partner] = True  # position p's partner joins p's block mask
+    unique, inverse = torch.unique(masks, dim=0, return_inverse=True)
+    return unique.reshape(-1, size, size), inverse[block].reshape(size, size)
+
+
+def mask_losses(model: nn.Module, x: torch.Tensor, label: int, masks: torch.Tensor,
+                chunk: int = 2048) -> torch.Tensor:
+    """(M,) mean cross-entropy of class-``label`` images ``x``, each mask's frequencies zeroed.
+
+    ``chunk`` bounds how many images (masks x images) go through the model at once.
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    f = spectrum(x.to(device))  # (n, C, H, W) complex, computed once
+    keep = (~masks).to(device=device, dtype=f.real.dtype)  # (M, H, W)
+    n = len(x)
+    per = max(1, chunk // n)  # masks per forward pass
+    out = torch.empty(len(masks), dtype=torch.float64)
+    target = torch.full((n,), label, dtype=torch.long, device=device)
+    with torch.no_grad():
+        for start in range(0, len(masks), per):
+            k = keep[start:start + per]  # (m, H, W)
+            imgs = from_spectrum(f[None] * k[:, None, None])  # (m, n, C, H, W)
+            logits = model(imgs.reshape(-1, *x.shape[1:]))
+            loss = nn.functional.cross_entropy(logits, target.repeat(len(k)), reduction="none")
+            out[start:start + len(k)] = loss.view(len(k), n).mean(1).double().cpu()
+    return out
+
+
+def mask_losses_loop(model: nn.Module, x: torch.Tensor, label: int,
+                     masks: torch.Tensor) -> torch.Tensor:
+    """The same losses one mask at a time: the naive reference for tests and the benchmark."""
+    model.eval()
+    device = next(model.parameters()).device
+    target = torch.full((len(x),), label, dtype=torch.long, device=device)
+    out = []
+    with torch.no_grad():
+        for m in masks:
+            logits = model(keep_only(x.to(device), ~m))
+            out.append(float(nn.functional.cross_entropy(logits, target)))
+    return torch.tensor(out, dtype=torch.float64)
+
+
+def dfm_scores(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int,
+               patch: int = 1, chunk: int = 2048, progress: bool = True) -> torch.Tensor:
+    """(K, H, W) class-c loss when each position's block (and partner) is zeroed."""
+    masks, owner = cull_masks(x.shape[-1], patch)
+    scores = []
+    for c in progress_bar(range(num_classes), enabled=progress, desc="DFM classes"):
+        xc = x[y == c]
+        if len(xc) == 0:
+            raise ValueError(f"no test images of class {c}: a DFM needs some")
+        scores.append(mask_losses(model, xc, c, masks, chunk)[owner])
+    return torch.stack(scores)
+
+
+def cached_dfm_scores(folder: Path, model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                      num_classes: int, patch: int = 1, chunk: int = 2048,
+                      progress: bool = True) -> torch.Tensor:
+    """:func:`dfm_scores`, stored beside the trained model (``folder``) and reused next time."""
+    digest = hashlib.sha256(x.contiguous().numpy().tobytes() + y.numpy().tobytes())
+    digest.update(f"{num_classes}:{patch}".encode())
+    path = Path(folder) / f"dfm_scores_{digest.hexdigest()[:16]}.pt"
+    if path.is_file():
+        return load_state(path)["scores"]
+    scores = dfm_scores(model, x, y, num_classes, patch, chunk, progress)
+    atomic_write(path, lambda tmp: torch.save({"scores": scores}, tmp))
+    return scores
+
+
+def dominant_frequency_maps(scores: torch.Tensor, top: float = 0.05) -> torch.Tensor:
+    """(K, H, W) bool DFMs: positions whose loss is at least the ceil(top * H * W)-th largest.
+
+    Ties at the threshold are all kept, as in the authors' code, so a DFM can hold a little
+    more than ``top`` of the plane (more with a coarse patch, whose blocks share one score).
+    """
+    if not 0.0 < top <= 1.0:
+        raise ValueError(f"top is the kept fraction of frequencies, in (0, 1]; got {top}")
+    flat = scores.reshape(len(scores), -1)
+    k = math.ceil(top * flat.shape[1])
+    threshold = flat.topk(k, dim=1).values[:, -1:]  # (K, 1)
+    return (flat >= threshold).reshape(scores.shape)
+
+
+def class_rates(pred: torch.Tensor, y: torch.Tensor, cls: int) -> tuple[float, float]:
+    """(TPR, FPR) of class ``cls``: its images predicted ``cls``; other images predicted ``cls``."""
+    pos = y == cls
+    tpr = float((pred[pos] == cls).float().mean()) if pos.any() else math.nan
+    fpr = float((pred[~pos] == cls).float().mean()) if (~pos).any() else math.nan
+    return tpr, fpr
+
+
+def dfm_rates(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+              dfms: torch.Tensor | None) -> tuple[list[float], list[float]]:
+    """Per-class (TPR, FPR); with ``dfms``, class c is tested on every image filtered by DFM_c.
+
+    A frequency shortcut shows as a high TPR with a low FPR: the few DFM frequencies suffice
+    to recognise class c, and do not pull other images towards it. ``dfms=None`` gives the
+    baseline on the unfiltered images.
+    """
+    num_classes = int(y.max()) + 1 if dfms is None else len(dfms)
+    tprs, fprs = [], []
+    base = predict(model, x).argmax(1).cpu() if dfms is None else None
+    for c in range(num_classes):
+        pred = base if base is not None else predict(model, keep_only(x, dfms[c])).argmax(1).cpu()
+        tpr, fpr = class_rates(pred, y, c)
+        tprs.append(tpr)
+        fprs.append(fpr)
+    return tprs, fprs
