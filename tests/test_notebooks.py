@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
@@ -60,7 +61,11 @@ def test_every_toc_entry_exists_and_every_notebook_is_in_the_toc():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=key)
 def test_notebook_runs_at_smoke_parameters(path, tmp_path):
     run = run_notebook(path, "smoke", output=tmp_path / "out.ipynb", results_dir=tmp_path)
-    assert run.output.is_file()
+    outputs = [o for cell in nbformat.read(run.output, 4).cells for o in cell.get("outputs", [])]
+    if "plt.show()" in path.read_text():
+        assert any("image/png" in o.get("data", {}) for o in outputs), "no figure was rendered"
+    warnings = [o["text"] for o in outputs if o.get("name") == "stderr" and "Warning" in o["text"]]
+    assert not warnings, f"the notebook printed warnings: {warnings}"
     assert list(tmp_path.glob("**/*.json")), "the notebook saved no results"
 
 

@@ -19,10 +19,9 @@ import yaml
 from dataprints.atomic import atomic_write
 from dataprints.notebooks import NotebookFailed, Run, run_notebook
 from dataprints.paths import repo_root
-from dataprints.results import load_results
+from dataprints.results import VERDICTS, load_results
 
 SCORECARD = "book/scorecard.md"  # generated at build time, git-ignored
-VERDICT_MARK = {"reproduced": "✅ reproduced", "differs": "❌ differs", "not run": "⏸ not run"}
 
 
 def toc_entries(root: Path | None = None) -> list[str]:
@@ -69,49 +68,68 @@ def execute_all(profile: str = "quick", root: Path | None = None,
 
 
 def write_scorecard(root: Path | None = None) -> Path:
-    """Render every declared claim from the results files into ``book/scorecard.md``."""
+    """Render every declared claim from the results files into ``book/scorecard.md``: a
+    summary per chapter, then one table per notebook (paper value, ours quick, ours paper scale).
+    """
     root = root or repo_root()
     by_profile = {p: _claims(root / "results" / p) for p in ("quick", "paper")}
     ids = list(dict.fromkeys([*by_profile["quick"], *by_profile["paper"]]))
-    in_toc = set(toc_entries(root))
-    counts = {v: 0 for v in VERDICT_MARK}
+    in_toc = toc_entries(root)
+    by_notebook: dict[str, list[str]] = {}
+    for claim_id in ids:
+        claim = by_profile["quick"].get(claim_id) or by_profile["paper"][claim_id]
+        by_notebook.setdefault(claim["_notebook"], []).append(claim_id)
+    order = {entry: i for i, entry in enumerate(in_toc)}
+    notebooks = sorted(by_notebook, key=lambda nb: (order.get(f"notebooks/{nb}", len(order)), nb))
     lines = [
         "# Scorecard",
         "",
         "Every claim the chapters test, generated from the notebooks' results files when the book "
         "was built (nothing here is typed by hand). *Quick* is the CPU miniature this book "
         "executes; *paper scale* comes from committed results of a GPU run, with its provenance, "
-        "when one exists.",
+        "when one exists. A value claim is *reproduced* when ours lies within the stated "
+        "tolerance of the paper's value; a *holds* claim when the statement is true of our run.",
         "",
     ]
-    rows = []
-    for claim_id in ids:
-        quick = by_profile["quick"].get(claim_id)
-        paper = by_profile["paper"].get(claim_id)
-        claim = quick or paper
-        assert claim is not None
-        if quick:
-            counts[quick["verdict"]] += 1
-        nb = claim["_notebook"]
-        link = (f"{{doc}}`{nb.split('/')[-1]} </notebooks/{nb}>`"
-                if f"notebooks/{nb}" in in_toc else nb)
-        rows.append("| " + " | ".join([
-            f"{claim['paper']}, {claim['where']}",
-            claim["statement"].replace("|", "/"),
-            _paper_value(claim),
-            _ours(quick),
-            _ours(paper) if paper else "not run yet",
-            link,
-        ]) + " |")
-    summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
-    lines += [f"At the quick profile: {summary} (of {sum(counts.values())} claims).", ""]
-    lines += ["| Paper | Claim | Paper's value | Ours, quick | Ours, paper scale | Notebook |",
-              "|---|---|---|---|---|---|", *rows]
-    if not rows:
-        lines.append("| — | no results yet: run `dataprints book` | | | | |")
+    if not ids:
+        lines.append("No results yet: run `dataprints book`.")
+    totals: dict[str, dict[str, int]] = {}
+    for nb in notebooks:
+        chapter = nb.split("/")[0] if "/" in nb else nb
+        counts = totals.setdefault(chapter, {v: 0 for v in VERDICTS})
+        for claim_id in by_notebook[nb]:
+            quick = by_profile["quick"].get(claim_id)
+            counts[quick["verdict"] if quick else "not run"] += 1
+    if totals:
+        grand = {v: sum(c[v] for c in totals.values()) for v in VERDICTS}
+        summary = ", ".join(f"{n} {v}" for v, n in grand.items())
+        lines += [f"At the quick profile: {summary} (of {len(ids)} claims).", "",
+                  "| Chapter | " + " | ".join(VERDICTS) + " |", "|---|---|---|---|",
+                  *(f"| {_chapter_link(name, order)} | "
+                    + " | ".join(str(c[v]) for v in VERDICTS) + " |"
+                    for name, c in totals.items()), ""]
+    for nb in notebooks:
+        link = f"Notebook: {{doc}}`/notebooks/{nb}`" if f"notebooks/{nb}" in order else ""
+        lines += [f"## {nb}", "", link, "",
+                  "| Where | Claim | Paper | Ours, quick | Ours, paper scale |",
+                  "|---|---|---|---|---|"]
+        for claim_id in by_notebook[nb]:
+            quick = by_profile["quick"].get(claim_id)
+            paper = by_profile["paper"].get(claim_id)
+            claim = quick or paper
+            assert claim is not None
+            cells = [f"{claim['paper']}, {claim['where']}", claim["statement"],
+                     _paper_value(claim), _ours(quick),
+                     _ours(paper) if paper else "not run yet"]
+            lines.append("| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |")
+        lines.append("")
     text = "\n".join(lines) + "\n"
     out = root / SCORECARD
     return atomic_write(out, lambda tmp: tmp.write_text(text))
+
+
+def _chapter_link(chapter: str, order: dict[str, int]) -> str:
+    return f"{{doc}}`/book/{chapter}`" if f"book/{chapter}" in order else chapter
 
 
 def _claims(folder: Path) -> dict[str, dict[str, Any]]:
@@ -137,7 +155,8 @@ def _ours(claim: dict[str, Any] | None) -> str:
     shown = "" if ours is None else ("yes" if ours is True else "no" if ours is False
                                      else _fmt(ours))
     note = f" ({claim['note']})" if claim.get("note") else ""
-    return f"{shown} {VERDICT_MARK[claim['verdict']]}{note}".strip().replace("|", "/")
+    verdict = f"**{claim['verdict']}**" if claim["verdict"] == "differs" else claim["verdict"]
+    return f"{shown} {verdict}{note}".strip()
 
 
 def _fmt(value: Any) -> str:

@@ -21,6 +21,7 @@ from dataprints.paths import PROFILE_ENV, RESULTS_ENV, repo_root
 
 TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
 PROFILES = ("quick", "paper")
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 class ParameterError(ValueError):
@@ -174,7 +175,9 @@ def run_notebook(path: Path, profile: str = "quick", overrides: dict[str, Any] |
     results_dir = Path(results_dir) if results_dir else root / "results" / profile
     nb = read_notebook(path)
     tmp = output.with_name(f".{output.stem}.running.ipynb")
-    env = {RESULTS_ENV: str(results_dir), PROFILE_ENV: profile}
+    # the kernel inherits the environment: a caller's MPLBACKEND=Agg would silently drop every
+    # figure, so notebooks always get the inline backend
+    env = {RESULTS_ENV: str(results_dir), PROFILE_ENV: profile, "MPLBACKEND": INLINE_BACKEND}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     start = time.perf_counter()

@@ -1,11 +1,15 @@
-"""Progress bars for long work: tqdm, silenced by ``TQDM_DISABLE=1`` (CI, book builds)."""
+"""Progress bars for long work: tqdm, silenced by ``TQDM_DISABLE=1`` (CI, book builds).
+
+Plain text bars, also in notebooks: ``tqdm.auto`` would need ipywidgets there and warns
+without them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 
 def progress(iterable: Iterable[Any] | None = None, *, enabled: bool = True,

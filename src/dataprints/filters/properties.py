@@ -44,8 +44,12 @@ def wavelet_noise_sigma(image: np.ndarray | torch.Tensor) -> float:
     a = _as_chw(image)
     if all(np.ptp(c) == 0 for c in a):
         return 0.0
-    with warnings.catch_warnings():  # a constant channel among others: skimage warns, mean ok
+    with warnings.catch_warnings():
+        # a constant channel among others: skimage warns, the mean is still right
         warnings.simplefilter("ignore", RuntimeWarning)
+        # a 2-D channel whose last side is 3 or 4 (a small filter) makes skimage ask whether
+        # it is a colour image; it is not: each channel is estimated on its own
+        warnings.filterwarnings("ignore", message="image is size", category=UserWarning)
         sigmas = [estimate_sigma(c) for c in a]
     return float(np.mean(np.nan_to_num(sigmas)))
 
