@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 MIRROR = os.environ.get("DATAPRINTS_DATA")
 needs_mirror = pytest.mark.skipif(
@@ -20,3 +22,12 @@ def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("DATAPRINTS_CACHE", str(cache))
     return cache
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """Tiny models: on a shared 2-core machine thread hand-offs cost more than they save."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

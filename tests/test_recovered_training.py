@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import torch
 from conftest import needs_mirror
@@ -20,14 +18,7 @@ from dataprints.recovered.training import (
 )
 from dataprints.train import LossNormalizedLR, TrainConfig, train
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny models: on a shared 2-core machine thread hand-offs cost more than they save."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _separable(n: int = 20, d: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
