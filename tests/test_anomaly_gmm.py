@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 
 import numpy as np
@@ -16,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from dataprints.anomaly.criteria import criteria, evaluate_criteria
 from dataprints.anomaly.features import capture, relu_after_conv
-from dataprints.anomaly.gmm import calinski_harabasz, fit_mixtures, pca_2d
+from dataprints.anomaly.gmm import _first_argmax, calinski_harabasz, fit_mixtures, pca_2d
 from dataprints.anomaly.scan import scan_maps
 from dataprints.data import balanced_subset, load, normalize
 from dataprints.models import build_model
@@ -59,6 +60,14 @@ def test_em_matches_sklearn_from_the_same_start():
         for c in range(len(pts)):
             ref = sklearn_labels(pts[c].numpy(), fit.init[j], c)
             assert (ref == fit.labels[c, j].numpy()).mean() > 0.99
+
+
+def test_first_argmax_matches_torch_argmax_including_ties():
+    gen = torch.Generator().manual_seed(0)
+    t = torch.randint(0, 3, (5, 7, 40), generator=gen).double()  # many ties
+    assert torch.equal(_first_argmax(t), t.argmax(dim=1))
+    t[:, 2] = -math.inf  # padding components never win
+    assert not (_first_argmax(t) == 2).any()
 
 
 def test_calinski_harabasz_matches_sklearn_and_handles_one_cluster():

@@ -76,8 +76,9 @@ def fit_mixtures(points: torch.Tensor, ks: tuple[int, ...] = tuple(range(2, 11))
     """Fit a full-covariance GMM for every filter in ``points`` (C, N, 2) and every K in ``ks``.
 
     Defaults are scikit-learn's ``GaussianMixture`` defaults. Deterministic for a given seed.
-    All filters are fitted together, one K at a time; filters whose fit has converged drop
-    out of the batch, so the cost follows the slowest few, not all.
+    k-means runs one K at a time (its seeding is sequential in K); EM runs groups of neighbouring
+    K together, padded to the group's largest K, and a (filter, K) problem leaves the batch once
+    it has converged, so the cost follows the slowest few problems, not all.
     """
     if points.ndim != 3 or points.shape[2] != 2:
         raise ValueError(f"points must be (filters, samples, 2), got {tuple(points.shape)}")
@@ -86,21 +87,33 @@ def fit_mixtures(points: torch.Tensor, ks: tuple[int, ...] = tuple(range(2, 11))
     if points.shape[1] < max(ks):
         raise ValueError(f"{points.shape[1]} points cannot make {max(ks)} clusters")
     x = points.double()
-    phi = _monomials(x)  # (C, N, 6)
+    phi = _moment_basis(x)  # (C, 6, N)
     gen = torch.Generator().manual_seed(seed)
-    labels, chs, converged, init = [], [], [], []
+    init = []
     for k in ks:
         centers = _kmeans(x.float(), k, gen, kmeans_tol, kmeans_max_iter)
-        resp = _one_hot(_nearest(x, centers.double()), k)  # (C, N, K)
+        resp = _one_hot(_nearest(x, centers.double()), k)  # (C, K, N)
         nk, means, covs = _m_step(phi, resp, reg_covar)
-        weights = nk / x.shape[1]  # scikit-learn's _initialize: nk / n_samples
-        init.append((weights, means, covs))
-        w, m, s, done = _em(phi, weights, means, covs, tol, reg_covar, max_iter)
-        labels.append(_log_prob(phi, w, m, s).argmax(dim=-1))  # (C, N): final E-step
+        init.append((nk / x.shape[1], means, covs))  # scikit-learn's _initialize: nk / n_samples
+    fitted: dict[int, tuple[torch.Tensor, ...]] = {}
+    for group in _groups(ks):
+        fitted.update(zip(group, _em_padded(phi, [init[ks.index(k)] for k in group],
+                                            tol, reg_covar, max_iter), strict=True))
+    labels, chs, converged = [], [], []
+    for k in ks:
+        w, m, s, done = fitted[k]
+        labels.append(_first_argmax(_log_prob(phi, w, m, s)))  # (C, N): final E-step
         chs.append(calinski_harabasz(x, labels[-1]))
         converged.append(done)
     return MixtureFit(ks, torch.stack(labels, 1), torch.stack(chs, 1),
                       torch.stack(converged, 1), init)
+
+
+def _groups(ks: tuple[int, ...], size: int = 3) -> list[tuple[int, ...]]:
+    """Neighbouring Ks in groups of ``size``: fewer, larger EM batches cost less per-op overhead,
+    padding every problem to its group's largest K costs arithmetic; three balances the two."""
+    order = sorted(ks)
+    return [tuple(order[i:i + size]) for i in range(0, len(order), size)]
 
 
 def calinski_harabasz(points: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -111,10 +124,10 @@ def calinski_harabasz(points: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
     """
     x = points.double()
     n = x.shape[1]
-    onehot = _one_hot(labels, int(labels.max()) + 1)  # (C, N, K)
-    counts = onehot.sum(1)  # (C, K)
-    centroid = (onehot.transpose(1, 2) @ x) / counts.clamp(min=1)[..., None]  # (C, K, 2)
-    ssw = ((x - onehot @ centroid) ** 2).sum(dim=(1, 2))
+    onehot = _one_hot(labels, int(labels.max()) + 1)  # (C, K, N)
+    counts = onehot.sum(2)  # (C, K)
+    centroid = (onehot @ x) / counts.clamp(min=1)[..., None]  # (C, K, 2)
+    ssw = ((x - onehot.transpose(1, 2) @ centroid) ** 2).sum(dim=(1, 2))
     grand = x.mean(dim=1, keepdim=True)  # (C, 1, 2)
     ssb = (counts * ((centroid - grand) ** 2).sum(-1)).sum(-1)
     k = (counts > 0).sum(-1).double()
@@ -124,20 +137,33 @@ def calinski_harabasz(points: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
 
 
 def _one_hot(labels: torch.Tensor, n: int) -> torch.Tensor:
-    out = torch.zeros(*labels.shape, n, dtype=torch.float64)
-    return out.scatter_(-1, labels[..., None], 1.0)
+    """(C, N) integer labels -> (C, n, N) float64 indicators (components before points)."""
+    out = torch.zeros(labels.shape[0], n, labels.shape[1], dtype=torch.float64)
+    return out.scatter_(1, labels[:, None], 1.0)
 
 
-def _monomials(x: torch.Tensor) -> torch.Tensor:
-    """(C, N, 2) -> (C, N, 6): x0^2, x0 x1, x1^2, x0, x1, 1. A 2-D Gaussian's log-density and a
-    squared distance are linear in these, so E-steps, M-steps and k-means become matmuls."""
+def _moment_basis(x: torch.Tensor) -> torch.Tensor:
+    """(C, N, 2) -> (C, 6, N): rows x0^2, x0 x1, x1^2, x0, x1, 1. A 2-D Gaussian's log-density
+    is linear in these (E-step: one batched matmul) and so are the weighted moments a
+    component needs (M-step: another); float64 keeps the expanded quadratic exact enough."""
     x0, x1 = x[..., 0], x[..., 1]
-    return torch.stack([x0 * x0, x0 * x1, x1 * x1, x0, x1, torch.ones_like(x0)], dim=-1)
+    return torch.stack([x0 * x0, x0 * x1, x1 * x1, x0, x1, torch.ones_like(x0)], dim=1)
 
 
 def _nearest(x: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
     """Index of the nearest centre (C, K, 2) for each point of x (C, N, 2): (C, N)."""
-    return _sq_dist(x[:, :, None], centers[:, None]).argmin(dim=-1)
+    d0 = x[:, None, :, 0] - centers[..., 0, None]  # (C, K, N): points last, so the min over K
+    d1 = x[:, None, :, 1] - centers[..., 1, None]  # runs across whole rows of points
+    return _first_argmax(-(d0 * d0 + d1 * d1))
+
+
+def _first_argmax(t: torch.Tensor) -> torch.Tensor:
+    """``t.argmax(dim=1)`` (first index on ties) for (C, K, N), from two ``amax`` passes: torch's
+    argmax over a non-last dimension is two orders of magnitude slower than ``amax`` on CPU."""
+    k = t.shape[1]
+    is_max = t == t.amax(1, keepdim=True)
+    rank = torch.arange(k, 0, -1, dtype=t.dtype).view(1, k, 1)  # earlier components rank higher
+    return k - (is_max * rank).amax(1).long()
 
 
 def _sq_dist(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -190,33 +216,68 @@ def _kmeans(x: torch.Tensor, k: int, gen: torch.Generator, tol: float, max_iter:
     return centers
 
 
-def _em(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor, covs: torch.Tensor,
-        tol: float, reg_covar: float, max_iter: int,
+def _em_padded(phi: torch.Tensor,
+               inits: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]], tol: float,
+               reg_covar: float, max_iter: int) -> list[tuple[torch.Tensor, ...]]:
+    """EM for several K at once: stack the (filter, K) problems, pad to the largest K with
+    zero-weight components (they take no points and stay at weight 0), run, and unstack."""
+    c, kmax = len(phi), max(w.shape[1] for w, _, _ in inits)
+    n = len(inits) * c
+    w = torch.zeros(n, kmax, dtype=phi.dtype)
+    m = torch.zeros(n, kmax, 2, dtype=phi.dtype)
+    s = torch.eye(2, dtype=phi.dtype).repeat(n, kmax, 1, 1)
+    for j, (wj, mj, sj) in enumerate(inits):
+        k, rows = wj.shape[1], slice(j * c, (j + 1) * c)
+        w[rows, :k], m[rows, :k], s[rows, :k] = wj, mj, sj
+    real = (w > 0).to(phi.dtype)  # padding has weight 0; a real component has nk >= 1 point
+    w, m, s, done = _em(phi.repeat(len(inits), 1, 1), w, m, s, real, tol, reg_covar, max_iter)
+    out = []
+    for j, (wj, _, _) in enumerate(inits):
+        k, rows = wj.shape[1], slice(j * c, (j + 1) * c)
+        out.append((w[rows, :k], m[rows, :k], s[rows, :k], done[rows]))
+    return out
+
+
+def _em(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
+        covs: torch.Tensor, real: torch.Tensor, tol: float, reg_covar: float, max_iter: int,
         ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """EM from the given parameters until the mean log-likelihood moves less than ``tol``."""
+    """EM from the given parameters until the mean log-likelihood moves less than ``tol``;
+    ``real`` (P, K) is 0 for padding components, which keep weight 0.
+
+    Converged problems stop being updated at once; they leave the working batch (a copy of
+    its points) only once a fifth of it has converged, as the copy costs more than an E-step.
+    """
     w, m, s = weights.clone(), means.clone(), covs.clone()
     lower = torch.full((len(phi),), -math.inf, dtype=phi.dtype)
-    todo = torch.arange(len(phi))
+    work = torch.arange(len(phi))  # problems in the working batch
+    active = torch.ones(len(phi), dtype=torch.bool)  # of those, the unconverged
+    phiw, realw = phi, real
     for _ in range(max_iter):
-        log_norm, resp = _e_step(phi[todo], w[todo], m[todo], s[todo])
-        nk, m[todo], s[todo] = _m_step(phi[todo], resp, reg_covar)
-        w[todo] = nk / nk.sum(-1, keepdim=True)  # scikit-learn's _m_step: nk / sum(nk)
+        log_norm, resp = _e_step(phiw, w[work], m[work], s[work])
+        nk, mw, sw = _m_step(phiw, resp, reg_covar)
+        nk = nk * realw
+        upd = work[active]
+        w[upd] = (nk / nk.sum(-1, keepdim=True))[active]  # scikit-learn's _m_step: nk / sum(nk)
+        m[upd], s[upd] = mw[active], sw[active]
         mean_ll = log_norm.mean(-1)
-        still = (mean_ll - lower[todo]).abs() >= tol
-        lower[todo] = mean_ll
-        todo = todo[still]
-        if len(todo) == 0:
+        moved = (mean_ll - lower[work]).abs() >= tol
+        lower[upd] = mean_ll[active]
+        active &= moved
+        if not active.any():
             break
+        if active.sum() < 0.8 * len(work):
+            work, phiw, realw = work[active], phiw[active], realw[active]
+            active = active[active]
     done = torch.ones(len(phi), dtype=torch.bool)
-    done[todo] = False
+    done[work[active]] = False
     return w, m, s, done
 
 
 def _m_step(phi: torch.Tensor, resp: torch.Tensor, reg_covar: float,
             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Soft counts (C, K), means (C, K, 2) and covariances (C, K, 2, 2, reg_covar on the
-    diagonal) from responsibilities (C, N, K), via the moments of the monomials."""
-    moments = resp.transpose(1, 2) @ phi  # (C, K, 6): sums of x0^2, x0x1, x1^2, x0, x1, 1
+    diagonal) from responsibilities (C, K, N), via the moments of the basis (C, 6, N)."""
+    moments = resp @ phi.mT  # (C, K, 6): sums of x0^2, x0x1, x1^2, x0, x1, 1
     nk = moments[..., 5] + 10 * torch.finfo(phi.dtype).eps
     mean = moments[..., 3:5] / nk[..., None]
     second = moments[..., :3] / nk[..., None]
@@ -229,7 +290,8 @@ def _m_step(phi: torch.Tensor, resp: torch.Tensor, reg_covar: float,
 
 def _log_prob(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
               covs: torch.Tensor) -> torch.Tensor:
-    """log(weight_k N(x | mean_k, cov_k)) for every point and component: (C, N, K)."""
+    """log(weight_k N(x | mean_k, cov_k)) for every component and point: (C, K, N), as one
+    matmul of per-component coefficients with the basis ``phi`` (C, 6, N)."""
     a, b, d = covs[..., 0, 0], covs[..., 0, 1], covs[..., 1, 1]
     det = a * d - b * b  # (C, K)
     p00, p01, p11 = d / det, -b / det, a / det  # precision matrix entries
@@ -238,14 +300,17 @@ def _log_prob(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
     const = (-0.5 * (m0 * pm0 + m1 * pm1) - LOG_2PI - 0.5 * torch.log(det)
              + torch.log(weights))
     coef = torch.stack([-0.5 * p00, -p01, -0.5 * p11, pm0, pm1, const], -1)  # (C, K, 6)
-    return phi @ coef.transpose(1, 2)
+    return coef @ phi
 
 
 def _e_step(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor, covs: torch.Tensor,
             ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-point log-likelihood (C, N) and responsibilities (C, N, K), computed in place in one
-    (C, N, K) buffer: the E-step is bound by memory traffic, not by arithmetic."""
+    """Per-point log-likelihood (C, N) and responsibilities (C, K, N), in place in one buffer.
+
+    Log-ratios below -700 are clamped there before ``exp``: e^-700 is below any responsibility
+    that can change a sum, and underflowing ``exp`` is several times slower than the rest.
+    """
     resp = _log_prob(phi, weights, means, covs)
-    top = resp.amax(-1, keepdim=True)
-    total = resp.sub_(top).exp_().sum(-1, keepdim=True)
-    return (top + torch.log(total)).squeeze(-1), resp.div_(total)
+    top = resp.amax(1, keepdim=True)
+    total = resp.sub_(top).clamp_(min=-700.0).exp_().sum(1, keepdim=True)
+    return (top + torch.log(total)).squeeze(1), resp.div_(total)
