@@ -2,8 +2,9 @@
 
 * Synthetic: one model per Syn_Bb, trained with per-class probe accuracy tracked over its first
   steps (:func:`train_syn`), used for the learning order and the band-stop tests.
-* Natural: CIFAR-10 classifiers (plain, +AutoAugment, +AugMix; :func:`train_cifar`) standing in
-  for the paper's ImageNet-10 models, used for the DFMs and the OOD test.
+* Natural: CIFAR-10 or ImageNette classifiers (plain, +AutoAugment, +AugMix;
+  :func:`train_natural`) standing in for the paper's ImageNet-10 models, used for the DFMs and
+  the OOD test.
 Both use the authors' optimiser (SGD, momentum 0.9, Nesterov, weight decay 1e-4; lr and epochs
 are the caller's).
 """
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 import torch
 
 from dataprints.artifacts import TrainedModel, train_cached
-from dataprints.data import balanced_subset, info, load, normalize
+from dataprints.data import ImageSet, balanced_subset, info, load
 from dataprints.data.synthetic_bands import N_CLASSES, syn_bands
+from dataprints.data.variants import load_imagenette
 from dataprints.frequency.augment import make_augment
 from dataprints.frequency.learning_order import train_tracked
 from dataprints.models import build_model
@@ -61,22 +63,67 @@ def train_syn(band: int, arch: str, data: SynSplits, cfg: TrainConfig, *, every:
         progress=progress)
 
 
-def cifar_splits(n_per_class: int, seed: int = 0,
-                 ) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-    """A class-balanced CIFAR-10 training subset and the mirror's 1,000 test images, normalised."""
-    train = balanced_subset(load("cifar10", "train"), n_per_class, seed)
-    test = load("cifar10", "test")
-    return ((normalize(train.float(), "cifar10"), train.y),
-            (normalize(test.float(), "cifar10"), test.y))
+NATURAL_SETS = ("cifar10", "imagenette")
 
 
-def train_cifar(arch: str, augment: str, n_per_class: int, cfg: TrainConfig, seed: int = 0,
-                progress: bool = True) -> TrainedModel:
-    """A CIFAR-10 classifier trained with one of :data:`augment.AUGMENTATIONS`."""
-    meta = info("cifar10")
-    train, test = cifar_splits(n_per_class, seed)
-    spec = {"data": "cifar10", "n_per_class": n_per_class, "subset_seed": seed, "model": arch,
+@dataclass(frozen=True)
+class NaturalSplits:
+    """A natural-image training subset and test set (uint8) with the statistics to standardise
+    them: the catalogue's for CIFAR-10, the training subset's own for ImageNette."""
+
+    name: str
+    train: ImageSet
+    test: ImageSet
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    def standardise(self, data: ImageSet) -> torch.Tensor:
+        """Float images of ``data`` (e.g. a style-shifted test set) with these statistics."""
+        mean = torch.tensor(self.mean).view(1, -1, 1, 1)
+        std = torch.tensor(self.std).view(1, -1, 1, 1)
+        return (data.float() - mean) / std
+
+    @property
+    def image_size(self) -> int:
+        return int(self.train.x.shape[-1])
+
+
+def natural_splits(dataset: str, n_per_class: int, seed: int = 0,
+                   image_size: int = 32) -> NaturalSplits:
+    """The class-balanced training subset and the test set of ``dataset``.
+
+    CIFAR-10 comes from the data mirror (its test split there is the first 1,000 images) and is
+    32 px only; ImageNette (the paper's ImageNet-10 is not public) is loaded through
+    torchvision, centre-cropped to ``image_size``, its validation split used as the test set.
+    """
+    if dataset not in NATURAL_SETS:
+        raise ValueError(f"unknown natural-image set {dataset!r}; choose one of: "
+                         f"{', '.join(NATURAL_SETS)}")
+    if dataset == "cifar10":
+        if image_size != 32:
+            raise ValueError(f"CIFAR-10 images are 32 px; got image_size={image_size}")
+        meta = info("cifar10")
+        train = balanced_subset(load("cifar10", "train"), n_per_class, seed)
+        return NaturalSplits("cifar10", train, load("cifar10", "test"), meta.mean, meta.std)
+    train = balanced_subset(load_imagenette("train", image_size), n_per_class, seed)
+    x = train.float()
+    mean, std = x.mean(dim=(0, 2, 3)), x.std(dim=(0, 2, 3))
+    return NaturalSplits("imagenette", train, load_imagenette("test", image_size),
+                         tuple(mean.tolist()), tuple(std.tolist()))
+
+
+def train_natural(splits: NaturalSplits, arch: str, augment: str, cfg: TrainConfig,
+                  seed: int = 0, progress: bool = True) -> TrainedModel:
+    """A classifier of ``splits`` trained with one of :data:`augment.AUGMENTATIONS`."""
+    n_per_class = len(splits.train) // len(splits.train.classes)
+    spec = {"data": splits.name, "n_per_class": n_per_class, "subset_seed": seed, "model": arch,
             "augment": augment}
+    if splits.name != "cifar10":
+        spec["image_size"] = splits.image_size
+    train = (splits.standardise(splits.train), splits.train.y)
+    test = (splits.standardise(splits.test), splits.test.y)
+    classes = len(splits.train.classes)
     return train_cached(
-        spec, lambda: build_model(arch, in_channels=3, image_size=32, num_classes=10), cfg,
-        train, test, augment=make_augment(augment, meta.mean, meta.std), progress=progress)
+        spec, lambda: build_model(arch, in_channels=3, image_size=splits.image_size,
+                                  num_classes=classes), cfg,
+        train, test, augment=make_augment(augment, splits.mean, splits.std), progress=progress)
