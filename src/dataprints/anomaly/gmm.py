@@ -87,12 +87,13 @@ def fit_mixtures(points: torch.Tensor, ks: tuple[int, ...] = tuple(range(2, 11))
     if points.shape[1] < max(ks):
         raise ValueError(f"{points.shape[1]} points cannot make {max(ks)} clusters")
     x = points.double()
+    xt = x.transpose(1, 2).contiguous()  # (C, 2, N)
     phi = _moment_basis(x)  # (C, 6, N)
     gen = torch.Generator().manual_seed(seed)
     init = []
     for k in ks:
         centers = _kmeans(x.float(), k, gen, kmeans_tol, kmeans_max_iter)
-        resp = _one_hot(_nearest(x, centers.double()), k)  # (C, K, N)
+        resp = _one_hot(_nearest(xt, centers.double()), k)  # (C, K, N)
         nk, means, covs = _m_step(phi, resp, reg_covar)
         init.append((nk / x.shape[1], means, covs))  # scikit-learn's _initialize: nk / n_samples
     fitted: dict[int, tuple[torch.Tensor, ...]] = {}
@@ -150,10 +151,10 @@ def _moment_basis(x: torch.Tensor) -> torch.Tensor:
     return torch.stack([x0 * x0, x0 * x1, x1 * x1, x0, x1, torch.ones_like(x0)], dim=1)
 
 
-def _nearest(x: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
-    """Index of the nearest centre (C, K, 2) for each point of x (C, N, 2): (C, N)."""
-    d0 = x[:, None, :, 0] - centers[..., 0, None]  # (C, K, N): points last, so the min over K
-    d1 = x[:, None, :, 1] - centers[..., 1, None]  # runs across whole rows of points
+def _nearest(xt: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
+    """Index of the nearest centre (C, K, 2) for each point of ``xt`` (C, 2, N): (C, N)."""
+    d0 = xt[:, None, 0] - centers[..., 0, None]  # (C, K, N): points last, so the min over K
+    d1 = xt[:, None, 1] - centers[..., 1, None]  # runs across whole rows of points
     return _first_argmax(-(d0 * d0 + d1 * d1))
 
 
@@ -197,22 +198,27 @@ def _kmeans(x: torch.Tensor, k: int, gen: torch.Generator, tol: float, max_iter:
         centers[:, j] = cand_xy[rows, best]
         closest = new_closest[rows, best]
     threshold = tol * x.var(dim=1, unbiased=False).mean(-1)  # (C,) scikit-learn's scaled tol
-    ones = torch.ones(c, n, 1, dtype=x.dtype)
+    xt = x.transpose(1, 2).contiguous()  # (C, 2, N)
+    xo = torch.cat([x, torch.ones(c, n, 1, dtype=x.dtype)], -1)  # (C, N, 3): sums and counts
     labels = torch.full((c, n), -1)
-    todo = rows
+    work, active = rows, torch.ones(c, dtype=torch.bool)  # as in _em: lazy compaction
     for _ in range(max_iter):
-        label = _nearest(x[todo], centers[todo])  # (c, N)
-        sums = torch.zeros(len(todo), k, 3, dtype=x.dtype).scatter_add_(
-            1, label[..., None].expand(-1, -1, 3), torch.cat([x[todo], ones[todo]], -1))
-        old = centers[todo]
+        label = _nearest(xt, centers[work])  # (w, N)
+        sums = torch.zeros(len(work), k, 3, dtype=x.dtype).scatter_add_(
+            1, label[..., None].expand(-1, -1, 3), xo)
+        old = centers[work]
         counts = sums[..., 2:]
         new = torch.where(counts > 0, sums[..., :2] / counts.clamp(min=1), old)
-        centers[todo] = new
-        same = (label == labels[todo]).all(-1)
-        labels[todo] = label
-        todo = todo[~same & (((new - old) ** 2).sum((-1, -2)) > threshold[todo])]
-        if len(todo) == 0:
+        upd = work[active]
+        centers[upd] = new[active]
+        moved = ~(label == labels).all(-1) & (((new - old) ** 2).sum((-1, -2)) > threshold)
+        labels = label
+        active &= moved
+        if not active.any():
             break
+        if active.sum() < 0.8 * len(work):
+            work, xt, xo, labels = work[active], xt[active], xo[active], labels[active]
+            threshold, active = threshold[active], active[active]
     return centers
 
 
