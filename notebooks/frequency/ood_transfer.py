@@ -19,7 +19,7 @@
 # sketch, flat "cartoon" colours; `dataprints.data.styles`). **This stands in for ImageNet-SCT; it is not
 # the same data.** The models and DFMs are those of the natural-image notebook (cached).
 #
-# **Runs in** about 30 seconds on two CPU cores when the natural-image notebook has run (its
+# **Runs in** about 20 seconds on two CPU cores when the natural-image notebook has run (its
 # model and DFM scores are cached); otherwise the plain model is trained first (~1 minute).
 
 # %% tags=["parameters"]
