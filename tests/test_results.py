@@ -38,3 +38,13 @@ def test_results_file_roundtrip(tmp_path, monkeypatch):
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(ValueError, match="not valid JSON"):
         load_results(tmp_path)
+
+
+def test_for_notebook_records_every_parameter_and_refuses_missing_ones():
+    namespace = {"n_per_class": 7, "seed": 3, "unrelated": object()}
+    res = Results.for_notebook("frequency/synthetic_spectra", namespace)
+    assert res.params == {"n_per_class": 7, "seed": 3}
+    with pytest.raises(ValueError, match="seed are not defined"):
+        Results.for_notebook("frequency/synthetic_spectra", {"n_per_class": 7})
+    with pytest.raises(FileNotFoundError, match="dataprints list"):
+        Results.for_notebook("frequency/no_such_notebook", namespace)

@@ -84,10 +84,7 @@ for name in models:
 pd.DataFrame(single), pd.DataFrame(table5), pd.DataFrame(table6)
 
 # %%
-res = Results("anomaly/anomaly_masking", params={
-    "n_per_class": n_per_class, "n_val": n_val, "epochs": epochs, "image_size": image_size,
-    "n_scan": n_scan, "k_max": k_max, "n_random": n_random, "models": models,
-    "torch_threads": torch_threads})
+res = Results.for_notebook("anomaly/anomaly_masking", globals())
 res.record("table4_single", [{**r, "filter": list(r["filter"])} for r in single])
 res.record("table5", table5)
 res.record("table6", table6)

@@ -100,9 +100,7 @@ print(f"anomaly filters over {n_gmm_seeds} GMM seeds: {counts}, "
       f"mean {np.mean(counts):.1f} ± {np.std(counts):.1f}")
 
 # %%
-res = Results("anomaly/filter_clusters", params={
-    "n_per_class": n_per_class, "n_val": n_val, "epochs": epochs, "image_size": image_size,
-    "n_scan": n_scan, "k_max": k_max, "n_gmm_seeds": n_gmm_seeds, "torch_threads": torch_threads})
+res = Results.for_notebook("anomaly/filter_clusters", globals())
 res.record("criteria_per_layer", summary.to_dict("records"))
 res.record("anomaly_count_per_seed", counts)
 n_filters = sum(len(s.k) for s in scans)

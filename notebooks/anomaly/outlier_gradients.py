@@ -72,9 +72,7 @@ table
 # %%
 PAPER = {("simple_cnn", "well-trained"): (0.063, 0.022), ("simple_cnn", "overfitting"): (0.283, 0.065),
          ("lenet5", "well-trained"): (0.455, 0.048), ("lenet5", "overfitting"): (2.758, 0.221)}
-res = Results("anomaly/outlier_gradients", params={
-    "n_per_class": n_per_class, "n_val": n_val, "epochs": epochs, "image_size": image_size,
-    "n_scan": n_scan, "k_max": k_max, "models": models, "torch_threads": torch_threads})
+res = Results.for_notebook("anomaly/outlier_gradients", globals())
 res.record("table3", rows)
 by = {(r["model"], r["phase"]): r for r in rows}
 for (name, phase), (p_out, p_norm) in PAPER.items():

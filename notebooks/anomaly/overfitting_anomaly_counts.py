@@ -127,10 +127,7 @@ PAPER = {("simple_cnn", "cifar10"): (6, 15), ("simple_cnn", "cifar100"): (4, 26)
          ("simple_cnn", "fashion_mnist"): (1, 5), ("alexnet", "cifar10"): (12, 55),
          ("alexnet", "cifar100"): (32, 36), ("lenet5", "cifar10"): (3, 10),
          ("lenet5", "cifar100"): (11, 16), ("lenet5", "fashion_mnist"): (1, 3)}
-res = Results("anomaly/overfitting_anomaly_counts", params={
-    "n_per_class": n_per_class, "n_val": n_val, "epochs": epochs, "scan_every": scan_every,
-    "image_size": image_size, "n_scan": n_scan, "k_max": k_max, "n_gmm_seeds": n_gmm_seeds,
-    "models": models, "datasets": datasets, "torch_threads": torch_threads})
+res = Results.for_notebook("anomaly/overfitting_anomaly_counts", globals())
 res.record("table2", rows)
 found = {(r["model"], r["dataset"]): r for r in rows}
 for (model, dataset), (p_well, p_over) in PAPER.items():

@@ -118,9 +118,7 @@ toy_metrics.style.format("{:.3g}")
 # ## Results
 
 # %%
-res = Results("filters/argument_and_toy_layer", params={
-    "image_size": image_size, "n_images": n_images, "steps": steps, "batch_size": batch_size,
-    "lr": lr, "seed": seed, "threads": threads})
+res = Results.for_notebook("filters/argument_and_toy_layer", globals())
 res.record("max_relative_residual", float(argument["relative residual"].max()))
 res.record("toy_metrics", toy_metrics.to_dict(orient="index"))
 paper = "Jorgenson et al. 2025"

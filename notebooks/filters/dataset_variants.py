@@ -109,9 +109,7 @@ print(f"Spearman correlation of sharpness and noisiness over the variants: {corr
 # ## Results
 
 # %%
-res = Results("filters/dataset_variants", params={
-    "base": base, "image_size": image_size, "n_per_class": n_per_class,
-    "property_samples": property_samples, "seed": seed})
+res = Results.for_notebook("filters/dataset_variants", globals())
 res.record("properties", props[["sharpness", "noisiness"]].to_dict(orient="index"))
 res.record("spearman_sharpness_noisiness", corr)
 res.save()

@@ -106,10 +106,7 @@ metrics.style.format("{:.3g}")
 # ## Results
 
 # %%
-res = Results("filters/filter_updates_and_metrics", params={
-    "arch": arch, "base": base, "variants": variants, "n_per_class": n_per_class,
-    "image_size": image_size, "epochs": epochs, "batch_size": batch_size, "lr": lr,
-    "pretrained": pretrained, "seed": seed, "threads": threads})
+res = Results.for_notebook("filters/filter_updates_and_metrics", globals())
 res.record("metrics", metrics.to_dict(orient="index"))
 paper = "Jorgenson et al. 2025"
 have = {"original", "blur_7_2", "noise_0.5"} <= set(variants)

@@ -147,13 +147,7 @@ print(f"Spearman correlation of the sharpness and noisiness labels: {label_corr:
 # ## Results
 
 # %%
-params = {"archs": archs, "r50": r50, "r18": r18, "held_out": held_out, "bases": bases,
-          "variants": variants, "scales": scales, "n_per_class": n_per_class,
-          "image_size": image_size, "trials": trials, "epochs": epochs,
-          "keep_every": keep_every, "batch_size": batch_size, "lr": lr,
-          "property_samples": property_samples, "trees": trees, "repeats": repeats,
-          "pretrained": pretrained, "seed": seed, "threads": threads}
-res = Results("filters/meta_model_table1", params=params)
+res = Results.for_notebook("filters/meta_model_table1", globals())
 res.record("sweep", sweep_params(cfg))
 res.record("table1", {f"{s}, {t}": {"r2_mean": f.r2_mean, "r2_std": f.r2_std,
                                     "n_train": f.n_train, "n_test": f.n_test,

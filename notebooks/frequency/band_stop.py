@@ -147,10 +147,7 @@ pivot.style.format("{:.2f}").background_gradient(cmap="viridis", vmin=0, vmax=1)
 # ## Results
 
 # %%
-params = {"arch": arch, "n_train": n_train, "n_test": n_test, "epochs": epochs,
-          "batch_size": batch_size, "lr": lr, "every": every, "max_steps": max_steps,
-          "keep_fraction": keep_fraction, "seed": seed}
-res = Results("frequency/band_stop", params=params)
+res = Results.for_notebook("frequency/band_stop", globals())
 res.record("tpr_band_stop", {f"{r['dataset']}:{r['removed']}:{r['class']}": r["TPR band-stop"]
                              for r in rows})
 res.record("tpr_original", {f"Syn_B{b}:{CLASSES[c]}": float(results[b, STOPS[0]][0][c, c]

@@ -99,10 +99,7 @@ order
 # ## Results
 
 # %%
-params = {"archs": archs, "n_train": n_train, "n_test": n_test, "epochs": epochs,
-          "batch_size": batch_size, "lr": lr, "every": every, "max_steps": max_steps,
-          "threshold": threshold, "seed": seed}
-res = Results("frequency/learning_order", params=params)
+res = Results.for_notebook("frequency/learning_order", globals())
 res.record("learned_first", {f"{r['model']}:{r['dataset']}": r["learned first"] for r in rows})
 res.record("first_learned_step", {f"{r['model']}:{r['dataset']}": [r[f"{c} learned at step"]
                                                                   for c in CLASSES]

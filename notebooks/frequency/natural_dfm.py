@@ -121,9 +121,7 @@ rates.pivot_table(index="class", columns="model", values=["TPR DFM", "FPR DFM"])
 # ## Results
 
 # %%
-params = {"dataset": dataset, "image_size": image_size, "arch": arch, "augments": augments, "n_per_class": n_per_class, "epochs": epochs,
-          "lr": lr, "dfm_images": dfm_images, "patch": patch, "top": top, "seed": seed}
-res = Results("frequency/natural_dfm", params=params)
+res = Results.for_notebook("frequency/natural_dfm", globals())
 res.record("test_acc", {a: m.history.val_acc[-1] for a, m in models.items()})
 res.record("rates", rows)
 dfm_size = {a: float(d.float().mean()) for a, d in dfms.items()}

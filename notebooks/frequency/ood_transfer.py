@@ -94,10 +94,7 @@ plt.show()
 # ## Results
 
 # %%
-params = {"dataset": dataset, "image_size": image_size, "arch": arch, "augment": augment, "n_per_class": n_per_class, "epochs": epochs,
-          "lr": lr, "dfm_images": dfm_images, "patch": patch, "top": top,
-          "ood_images": ood_images, "seed": seed}
-res = Results("frequency/ood_transfer", params=params)
+res = Results.for_notebook("frequency/ood_transfer", globals())
 res.record("mean_tpr", summary["TPR"].to_dict())
 res.record("mean_tpr_with_dfm", summary["TPR with DFM"].to_dict())
 res.record("per_class", rows)

@@ -122,7 +122,7 @@ print({f"Syn_B{b}": round(v, 6) for b, v in offsets.items()})
 # ## Results
 
 # %%
-res = Results("frequency/synthetic_spectra", params={"n_per_class": n_per_class, "seed": seed})
+res = Results.for_notebook("frequency/synthetic_spectra", globals())
 in_band = all(row["bands"] == [int(row["dataset"][-1])] for row in rows)
 distinctive_top = all(maps[b][DISTINCTIVE, 16 + kr, 16 + kc] == 3
                       for b in BANDS for kr, kc in special_frequencies(b, seed)[DISTINCTIVE])

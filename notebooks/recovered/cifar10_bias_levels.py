@@ -103,11 +103,7 @@ plt.show()
 # ## Results and the paper's claims
 
 # %%
-res = Results("recovered/cifar10_bias_levels", params={
-    "n_per_class": n_per_class, "width": width, "train_dtype": train_dtype,
-    "max_steps": max_steps, "train_lr": train_lr, "schedule": schedule,
-    "stop_loss": stop_loss, "recon_iterations": recon_iterations, "recon_dtype": recon_dtype,
-    "k": k, "show": show})
+res = Results.for_notebook("recovered/cifar10_bias_levels", globals())
 for o in outcomes:
     res.record(o.label, o.row())
 S = {o.label: o.result.best_k for o in outcomes}

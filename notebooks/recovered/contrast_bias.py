@@ -72,11 +72,7 @@ plt.show()
 # ## Results and the paper's claims
 
 # %%
-res = Results("recovered/contrast_bias", params={
-    "n_per_class": n_per_class, "width": width, "train_dtype": train_dtype,
-    "max_steps": max_steps, "train_lr": train_lr, "schedule": schedule,
-    "stop_loss": stop_loss, "recon_iterations": recon_iterations, "recon_dtype": recon_dtype,
-    "k": k, "show": show})
+res = Results.for_notebook("recovered/contrast_bias", globals())
 res.record("M_contrast", outcome.row())
 paper = "Mehmanchi et al."
 res.claim(Claim("mehmanchi.contrast.test_acc", paper, "§5.3.2",

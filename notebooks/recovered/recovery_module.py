@@ -88,11 +88,7 @@ for o in outcomes.values():
 # ## Results and the paper's claims
 
 # %%
-res = Results("recovered/recovery_module", params={
-    "n_per_class": n_per_class, "width": width, "train_dtype": train_dtype,
-    "max_steps": max_steps, "train_lr": train_lr, "schedule": schedule,
-    "stop_loss": stop_loss, "recon_iterations": recon_iterations, "recon_dtype": recon_dtype,
-    "k": k, "show": show})
+res = Results.for_notebook("recovered/recovery_module", globals())
 for name, o in outcomes.items():
     res.record(name, o.row())
 paper = "Mehmanchi et al."

@@ -2,7 +2,7 @@
 
 The scorecard page of the book is generated from these files, never typed by hand. A notebook:
 
-    res = Results("recovered_bias_levels", params={"n_train": 100})
+    res = Results.for_notebook("recovered/contrast_bias", globals())  # or params={...}
     res.record("test_acc_base", 0.71)
     res.claim(Claim(id="mehmanchi.contrast.acc", paper="Mehmanchi et al.", where="§5.3.2",
                     statement="test accuracy of the contrast-biased model", paper_value=0.691,
@@ -21,6 +21,7 @@ import math
 import os
 import platform
 import subprocess
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,20 @@ class Results:
     params: dict[str, Any] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     claims: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def for_notebook(cls, notebook: str, namespace: Mapping[str, Any]) -> Results:
+        """Results of ``notebooks/<notebook>.py`` whose ``params`` are the current values of
+        every name in its parameters cell, read from ``namespace`` (pass ``globals()``), so
+        the recorded parameters can be neither forgotten nor misspelled."""
+        from dataprints.notebooks import parameters
+
+        names = parameters(repo_root() / "notebooks" / f"{notebook}.py")
+        missing = [name for name in names if name not in namespace]
+        if missing:
+            raise ValueError(f"{notebook}: parameters {', '.join(missing)} are not defined in "
+                             f"the namespace given; pass the notebook's globals()")
+        return cls(notebook, params={name: namespace[name] for name in names})
 
     def record(self, name: str, value: Any) -> Any:
         """Keep a headline number (or small table as a dict/list); returns ``value``."""
