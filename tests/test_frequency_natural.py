@@ -46,7 +46,7 @@ def test_imagenette_splits_are_square_balanced_and_standardised(isolated_cache: 
 def test_imagenette_model_trains_at_its_image_size(isolated_cache: Path, one_thread) -> None:
     fake_imagenette(isolated_cache)
     splits = natural_splits("imagenette", 3, seed=0, image_size=24)
-    trained = train_natural(splits, "simple_cnn", "none", paper_config(2, lr=0.05), seed=0,
+    trained = train_natural(splits, "simple_cnn", "none", paper_config(2, lr=0.05),
                             progress=False)
     assert len(trained.history.val_acc) == 2
     meta = json.loads((trained.folder / "meta.json").read_text())

@@ -57,7 +57,7 @@ splits = natural_splits(dataset, n_per_class, seed, image_size)
 classes, n_classes = splits.test.classes, len(splits.test.classes)
 x_test, y_test = splits.standardise(splits.test), splits.test.y
 cfg = paper_config(epochs, lr=lr, seed=seed)
-models = {a: train_natural(splits, arch, a, cfg, seed) for a in augments}
+models = {a: train_natural(splits, arch, a, cfg) for a in augments}
 for a, m in models.items():
     print(f"{arch} + {a}: test accuracy {m.history.val_acc[-1]:.3f}")
 

@@ -52,7 +52,7 @@ splits = natural_splits(dataset, n_per_class, seed, image_size)
 test = splits.test
 classes, n_classes = test.classes, len(test.classes)
 x_test, y_test = splits.standardise(test), test.y
-trained = train_natural(splits, arch, augment, paper_config(epochs, lr=lr, seed=seed), seed)
+trained = train_natural(splits, arch, augment, paper_config(epochs, lr=lr, seed=seed))
 idx = torch.cat([torch.nonzero(y_test == c).squeeze(1)[:dfm_images] for c in range(n_classes)])
 scores = cached_dfm_scores(trained.folder, trained.model, x_test[idx], y_test[idx], n_classes,
                            patch)

@@ -8,11 +8,12 @@ from dataprints.data.tasks import (
     binary_view,
     first_n_per_class,
     normalize,
+    standardize,
     train_val_split,
 )
 
 __all__ = [
     "BINARY_TASKS", "DATASETS", "CorruptData", "DatasetInfo", "DatasetUnavailable", "ImageSet",
     "balanced_subset", "binary_view", "first_n_per_class", "info", "load", "normalize",
-    "train_val_split",
+    "standardize", "train_val_split",
 ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 
 from dataprints.artifacts import TrainedModel, train_cached
-from dataprints.data import ImageSet, balanced_subset, info, load
+from dataprints.data import ImageSet, balanced_subset, info, load, standardize
 from dataprints.data.synthetic_bands import N_CLASSES, syn_bands
 from dataprints.data.variants import load_imagenette
 from dataprints.frequency.augment import make_augment
@@ -76,12 +76,11 @@ class NaturalSplits:
     test: ImageSet
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    seed: int  # the seed that drew the training subset
 
     def standardise(self, data: ImageSet) -> torch.Tensor:
         """Float images of ``data`` (e.g. a style-shifted test set) with these statistics."""
-        mean = torch.tensor(self.mean).view(1, -1, 1, 1)
-        std = torch.tensor(self.std).view(1, -1, 1, 1)
-        return (data.float() - mean) / std
+        return standardize(data.float(), self.mean, self.std)
 
     @property
     def image_size(self) -> int:
@@ -104,19 +103,21 @@ def natural_splits(dataset: str, n_per_class: int, seed: int = 0,
             raise ValueError(f"CIFAR-10 images are 32 px; got image_size={image_size}")
         meta = info("cifar10")
         train = balanced_subset(load("cifar10", "train"), n_per_class, seed)
-        return NaturalSplits("cifar10", train, load("cifar10", "test"), meta.mean, meta.std)
+        return NaturalSplits("cifar10", train, load("cifar10", "test"), meta.mean, meta.std,
+                             seed)
     train = balanced_subset(load_imagenette("train", image_size), n_per_class, seed)
     x = train.float()
     mean, std = x.mean(dim=(0, 2, 3)), x.std(dim=(0, 2, 3))
     return NaturalSplits("imagenette", train, load_imagenette("test", image_size),
-                         tuple(mean.tolist()), tuple(std.tolist()))
+                         tuple(mean.tolist()), tuple(std.tolist()), seed)
 
 
 def train_natural(splits: NaturalSplits, arch: str, augment: str, cfg: TrainConfig,
-                  seed: int = 0, progress: bool = True) -> TrainedModel:
+                  progress: bool = True) -> TrainedModel:
     """A classifier of ``splits`` trained with one of :data:`augment.AUGMENTATIONS`."""
     n_per_class = len(splits.train) // len(splits.train.classes)
-    spec = {"data": splits.name, "n_per_class": n_per_class, "subset_seed": seed, "model": arch,
+    spec = {"data": splits.name, "n_per_class": n_per_class, "subset_seed": splits.seed,
+            "model": arch,
             "augment": augment}
     if splits.name != "cifar10":
         spec["image_size"] = splits.image_size
