@@ -19,7 +19,7 @@ import yaml
 from dataprints.atomic import atomic_write
 from dataprints.notebooks import NotebookFailed, Run, run_notebook
 from dataprints.paths import repo_root
-from dataprints.results import VERDICTS, load_results
+from dataprints.results import RULE, VERDICTS, load_results, show_ours
 
 SCORECARD = "book/scorecard.md"  # generated at build time, git-ignored
 
@@ -67,96 +67,144 @@ def execute_all(profile: str = "quick", root: Path | None = None,
     return runs
 
 
-def write_scorecard(root: Path | None = None) -> Path:
-    """Render every declared claim from the results files into ``book/scorecard.md``: a
-    summary per chapter, then one table per notebook (paper value, ours quick, ours paper scale).
-    """
+PROFILES_SHOWN = ("quick", "reference", "paper")
+PROFILE_NOTE = {
+    "quick": "the CPU miniature this book executes (single runs)",
+    "reference": "about an hour per chapter on 2 CPU cores, with seeds; committed results",
+    "paper": "the paper's own scale on a GPU; committed results",
+}
+
+
+def collect_claims(root: Path | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{profile: {claim id: claim}}`` from ``results/<profile>/``; each claim carries its
+    notebook (``_notebook``) and, for committed profiles, why its file is stale (``_stale``)."""
+    from dataprints.provenance import staleness
+
     root = root or repo_root()
-    by_profile = {p: _claims(root / "results" / p) for p in ("quick", "paper")}
-    ids = list(dict.fromkeys([*by_profile["quick"], *by_profile["paper"]]))
-    in_toc = toc_entries(root)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for profile in PROFILES_SHOWN:
+        claims: dict[str, dict[str, Any]] = {}
+        folder = root / "results" / profile
+        for result in load_results(folder) if folder.is_dir() else []:
+            stale = staleness(result, root) if profile != "quick" else None
+            for claim in result.get("claims", []):
+                claims[claim["id"]] = {**claim, "_notebook": result["notebook"],
+                                       "_stale": stale}
+        out[profile] = claims
+    return out
+
+
+def write_scorecard(root: Path | None = None) -> Path:
+    """Render every declared claim from the results files into ``book/scorecard.md``: the
+    verdict rule, counts per profile and chapter, then one table per notebook (paper value,
+    ours at quick, reference and paper scale); sanity checks in a section of their own."""
+    root = root or repo_root()
+    by_profile = collect_claims(root)
+    ids = list(dict.fromkeys(i for p in PROFILES_SHOWN for i in by_profile[p]))
+    order = {entry: i for i, entry in enumerate(toc_entries(root))}
     by_notebook: dict[str, list[str]] = {}
     for claim_id in ids:
-        claim = by_profile["quick"].get(claim_id) or by_profile["paper"][claim_id]
+        claim = next(by_profile[p][claim_id] for p in PROFILES_SHOWN if claim_id in by_profile[p])
         by_notebook.setdefault(claim["_notebook"], []).append(claim_id)
-    order = {entry: i for i, entry in enumerate(in_toc)}
     notebooks = sorted(by_notebook, key=lambda nb: (order.get(f"notebooks/{nb}", len(order)), nb))
+    kind = {i: next(by_profile[p][i]["kind"] for p in PROFILES_SHOWN if i in by_profile[p])
+            for i in ids}
     lines = [
         "# Scorecard",
         "",
         "Every claim the chapters test, generated from the notebooks' results files when the book "
-        "was built (nothing here is typed by hand). *Quick* is the CPU miniature this book "
-        "executes; *paper scale* comes from committed results of a GPU run, with its provenance, "
-        "when one exists. A value claim is *reproduced* when ours lies within the stated "
-        "tolerance of the paper's value; a *holds* claim when the statement is true of our run.",
+        "was built (nothing here is typed by hand). Three profiles: "
+        + "; ".join(f"*{p}*, {PROFILE_NOTE[p]}" for p in PROFILES_SHOWN) + ". A committed result "
+        "whose notebook or package code changed since it was produced is marked *stale*, with "
+        "the commit it came from.",
+        "",
+        f"**Verdict rule.** {RULE}",
         "",
     ]
     if not ids:
         lines.append("No results yet: run `dataprints book`.")
-    totals: dict[str, dict[str, int]] = {}
-    for nb in notebooks:
-        chapter = nb.split("/")[0] if "/" in nb else nb
-        counts = totals.setdefault(chapter, {v: 0 for v in VERDICTS})
-        for claim_id in by_notebook[nb]:
-            quick = by_profile["quick"].get(claim_id)
-            counts[quick["verdict"] if quick else "not run"] += 1
-    if totals:
-        grand = {v: sum(c[v] for c in totals.values()) for v in VERDICTS}
-        summary = ", ".join(f"{n} {v}" for v, n in grand.items())
-        lines += [f"At the quick profile: {summary} (of {len(ids)} claims).", "",
-                  "| Chapter | " + " | ".join(VERDICTS) + " |", "|---|---|---|---|",
-                  *(f"| {_chapter_link(name, order)} | "
-                    + " | ".join(str(c[v]) for v in VERDICTS) + " |"
-                    for name, c in totals.items()), ""]
-    for nb in notebooks:
-        link = f"Notebook: {{doc}}`/notebooks/{nb}`" if f"notebooks/{nb}" in order else ""
-        lines += [f"## {nb}", "", link, "",
-                  "| Where | Claim | Paper | Ours, quick | Ours, paper scale |",
-                  "|---|---|---|---|---|"]
-        for claim_id in by_notebook[nb]:
-            quick = by_profile["quick"].get(claim_id)
-            paper = by_profile["paper"].get(claim_id)
-            claim = quick or paper
-            assert claim is not None
-            cells = [f"{claim['paper']}, {claim['where']}", claim["statement"],
-                     _paper_value(claim), _ours(quick),
-                     _ours(paper) if paper else "not run yet"]
-            lines.append("| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |")
+    tested = [i for i in ids if kind[i] != "sanity"]
+    if tested:
+        lines += [f"Claims tested against the papers: {len(tested)}; sanity checks: "
+                  f"{len(ids) - len(tested)}.", "",
+                  "| Profile | " + " | ".join(VERDICTS) + " |",
+                  "|---|" + "---|" * len(VERDICTS)]
+        for profile in PROFILES_SHOWN:
+            counts = _counts(by_profile[profile], tested)
+            lines.append(f"| {profile} | " + " | ".join(str(counts[v]) for v in VERDICTS) + " |")
+        lines += ["", "Per chapter (reproduced / inconclusive / differs / single run / not "
+                  "applicable / not run):", "",
+                  "| Chapter | " + " | ".join(PROFILES_SHOWN) + " |",
+                  "|---|" + "---|" * len(PROFILES_SHOWN)]
+        chapters = list(dict.fromkeys(nb.split("/")[0] for nb in notebooks))
+        for chapter in chapters:
+            mine = [i for nb in notebooks if nb.split("/")[0] == chapter
+                    for i in by_notebook[nb] if kind[i] != "sanity"]
+            if not mine:
+                continue
+            cells = [" / ".join(str(c) for c in _counts(by_profile[p], mine).values())
+                     for p in PROFILES_SHOWN]
+            lines.append(f"| {_chapter_link(chapter, order)} | " + " | ".join(cells) + " |")
         lines.append("")
+    header = ["| Where | Claim | Paper | " + " | ".join(p.capitalize() for p in PROFILES_SHOWN)
+              + " |", "|---|---|---|" + "---|" * len(PROFILES_SHOWN)]
+    sanity_rows: list[str] = []
+    for nb in notebooks:
+        rows = []
+        for claim_id in by_notebook[nb]:
+            claim = next(by_profile[p][claim_id] for p in PROFILES_SHOWN
+                         if claim_id in by_profile[p])
+            cells = [f"{claim['paper']}, {claim['where']}", claim["statement"],
+                     _paper_value(claim),
+                     *(describe_claim(by_profile[p].get(claim_id)) for p in PROFILES_SHOWN)]
+            row = "| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |"
+            (sanity_rows if claim["kind"] == "sanity" else rows).append(row)
+        if rows:
+            link = f"Notebook: {{doc}}`/notebooks/{nb}`" if f"notebooks/{nb}" in order else ""
+            lines += [f"## {nb}", "", link, "", *header, *rows, ""]
+    if sanity_rows:
+        lines += ["## Sanity checks", "",
+                  "True by construction, or checks of our own implementation: they show the code "
+                  "does what it says, not that a paper holds, and are never counted above.", "",
+                  *header, *sanity_rows, ""]
     text = "\n".join(lines) + "\n"
     out = root / SCORECARD
     return atomic_write(out, lambda tmp: tmp.write_text(text))
+
+
+def _counts(claims: dict[str, dict[str, Any]], ids: list[str]) -> dict[str, int]:
+    counts = {v: 0 for v in VERDICTS}
+    for claim_id in ids:
+        claim = claims.get(claim_id)
+        counts[claim["verdict"] if claim else "not run"] += 1
+    return counts
 
 
 def _chapter_link(chapter: str, order: dict[str, int]) -> str:
     return f"{{doc}}`/book/{chapter}`" if f"book/{chapter}" in order else chapter
 
 
-def _claims(folder: Path) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    if not folder.is_dir():
-        return out
-    for result in load_results(folder):
-        for claim in result.get("claims", []):
-            out[claim["id"]] = {**claim, "_notebook": result["notebook"]}
-    return out
-
-
 def _paper_value(claim: dict[str, Any]) -> str:
-    if claim["kind"] == "holds":
+    if claim["kind"] != "value":
         return "holds"
     return f"{_fmt(claim['paper_value'])} ± {_fmt(claim['tolerance'])}"
 
 
-def _ours(claim: dict[str, Any] | None) -> str:
+def describe_claim(claim: dict[str, Any] | None) -> str:
+    """Our value and verdict for one recorded claim, as a table cell or inline text."""
     if claim is None:
-        return "—"
-    ours = claim["ours"]
-    shown = "" if ours is None else ("yes" if ours is True else "no" if ours is False
-                                     else _fmt(ours))
-    note = f" ({claim['note']})" if claim.get("note") else ""
-    verdict = f"**{claim['verdict']}**" if claim["verdict"] == "differs" else claim["verdict"]
-    return f"{shown} {verdict}{note}".strip()
+        return "not run yet"
+    verdict = claim["verdict"]
+    shown = show_ours(claim)
+    text = verdict if shown == "—" else f"{shown}: {verdict}"
+    if verdict in ("differs", "sanity failed"):
+        text = text.replace(verdict, f"**{verdict}**")
+    extra = [x for x in (claim.get("varies") and f"{claim['n']} × {claim['varies']}",
+                         claim.get("note")) if x]
+    if claim.get("_stale"):
+        extra.append(f"*stale*: {claim['_stale']}")
+    return f"{text} ({'; '.join(extra)})" if extra else text
+
 
 
 def _fmt(value: Any) -> str:
@@ -168,7 +216,7 @@ def render(root: Path | None = None) -> Path:
     root = root or repo_root()
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.is_file() else (shutil.which("jupyter-book") or "jupyter-book"),
-           "build", str(root), "-W", "--keep-going"]
+           "build", str(root), "-W", "--keep-going", "--all"]
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=root)
     if done.returncode != 0:

@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="execute one notebook with papermill")
     run.add_argument("notebook", type=Path, help="a notebooks/**/*.py file")
     run.add_argument("--profile", choices=PROFILES, default="quick",
-                     help="quick = the notebook's defaults (CPU); paper = profiles/paper.yaml")
+                     help="quick = the notebook's defaults (CPU, CI); reference = profiles/"
+                     "reference.yaml (about an hour per chapter on 2 CPU cores, seeds); paper = "
+                     "profiles/paper.yaml (a GPU)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                      metavar=("NAME", "VALUE"), help="override one parameter (repeatable)")
     run.add_argument("-o", "--output", type=Path, help="executed notebook path "

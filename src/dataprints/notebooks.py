@@ -20,7 +20,7 @@ import yaml
 from dataprints.paths import PROFILE_ENV, RESULTS_ENV, repo_root
 
 TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
-PROFILES = ("quick", "paper")
+PROFILES = ("quick", "reference", "paper")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 

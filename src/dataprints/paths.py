@@ -8,7 +8,7 @@ from pathlib import Path
 DATA_ENV = "DATAPRINTS_DATA"
 CACHE_ENV = "DATAPRINTS_CACHE"
 RESULTS_ENV = "DATAPRINTS_RESULTS_DIR"  # where a notebook run writes its results JSON
-PROFILE_ENV = "DATAPRINTS_PROFILE"  # quick | paper, recorded with the results
+PROFILE_ENV = "DATAPRINTS_PROFILE"  # quick | reference | paper, recorded with the results
 
 
 def repo_root() -> Path:
