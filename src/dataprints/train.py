@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -25,7 +25,8 @@ LOSSES = ("cross_entropy", "logistic")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 # Bump when a change to this loop changes what a given config trains to: it is part of the
 # model cache key, so models trained by older code are not reused.
-TRAINING_CODE_VERSION = 1
+TRAINING_CODE_VERSION = 2  # 2: epoch statistics over the samples seen, recorder checkpoints
+MAX_EPOCHS = 10_000_000  # full-batch runs count steps as epochs (Haim et al.: 10^6)
 
 
 @dataclass(frozen=True)
@@ -50,18 +51,24 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         checks = [
-            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
-            (self.batch_size >= 0, f"batch_size must be >= 0 (0 = full batch), got "
-                                   f"{self.batch_size}"),
+            (isinstance(self.epochs, int) and 1 <= self.epochs <= MAX_EPOCHS,
+             f"epochs must be an integer in 1..{MAX_EPOCHS:,}, got {self.epochs}"),
+            (isinstance(self.batch_size, int) and self.batch_size >= 0,
+             f"batch_size must be an integer >= 0 (0 = full batch), got {self.batch_size}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {OPTIMIZERS}, got "
                                            f"{self.optimizer!r}"),
             (self.scheduler in SCHEDULERS, f"scheduler must be one of {SCHEDULERS}, got "
                                            f"{self.scheduler!r}"),
             (self.loss in LOSSES, f"loss must be one of {LOSSES}, got {self.loss!r}"),
             (self.dtype in DTYPES, f"dtype must be one of {tuple(DTYPES)}, got {self.dtype!r}"),
-            (self.lr > 0, f"lr must be positive, got {self.lr}"),
+            (0 < self.lr <= 100, f"lr must lie in (0, 100], got {self.lr}"),
+            (0 <= self.momentum < 1, f"momentum must lie in [0, 1), got {self.momentum}"),
+            (not self.nesterov or self.momentum > 0, "nesterov needs momentum > 0"),
+            (0 <= self.weight_decay < 1, f"weight_decay must lie in [0, 1), got "
+                                         f"{self.weight_decay}"),
             (self.eval_every >= 1 and self.checkpoint_every >= 1,
-             "eval_every and checkpoint_every must be >= 1"),
+             f"eval_every and checkpoint_every must be >= 1, got {self.eval_every}, "
+             f"{self.checkpoint_every}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -96,6 +103,25 @@ class TrainState:
 
 
 Callback = Callable[[TrainState], None]
+
+
+@runtime_checkable
+class Recorder(Protocol):
+    """A callback that records something during training (curves, probes).
+
+    Its state is saved in every checkpoint and restored on resume, so an interrupted run
+    records exactly what an uninterrupted one does; :func:`dataprints.artifacts.train_cached`
+    also stores it with the model and puts ``describe()`` (plain values naming what it records)
+    into the cache key. A callback that keeps state between calls must be a Recorder.
+    """
+
+    def __call__(self, state: TrainState) -> None: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+    def describe(self) -> dict[str, Any]: ...
 
 
 class CheckpointMismatch(RuntimeError):
@@ -158,7 +184,8 @@ def train(
     ``callbacks`` run after every epoch, ``step_callbacks`` after every step; either may set
     ``state.stop``. ``augment(batch, generator)`` transforms each training batch. With a
     ``checkpoint_dir`` a checkpoint is written atomically every ``cfg.checkpoint_every``
-    epochs and an interrupted run resumes from it.
+    epochs (after the epoch's callbacks, with the state of every :class:`Recorder`) and an
+    interrupted run resumes from it.
     """
     dev = pick_device(device)
     dtype = DTYPES[cfg.dtype]
@@ -172,10 +199,12 @@ def train(
     criterion = loss_fn(cfg.loss)
     history = History()
     state = TrainState(model, 0, 0, history)
+    recorders = [cb for cb in (*callbacks, *step_callbacks) if isinstance(cb, Recorder)]
     ckpt = Path(checkpoint_dir) / "last.pt" if checkpoint_dir is not None else None
     if ckpt is not None and ckpt.is_file():
-        _restore(ckpt, cfg, model, opt, sched, state)
-    bar = progress_bar(range(state.epoch + 1, cfg.epochs + 1), enabled=progress, desc="train",
+        _restore(ckpt, cfg, model, opt, sched, state, recorders)
+    last = state.epoch if state.stop else cfg.epochs  # a run a callback stopped stays stopped
+    bar = progress_bar(range(state.epoch + 1, last + 1), enabled=progress, desc="train",
                        unit="epoch", initial=state.epoch, total=cfg.epochs)
     for epoch in bar:
         torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout etc.: replayable per epoch
@@ -183,6 +212,7 @@ def train(
         order = torch.randperm(n, generator=gen).to(dev) if batch < n else None
         model.train()
         total_loss = total_correct = 0.0
+        seen = 0
         for start in range(0, n, batch):
             idx = order[start:start + batch] if order is not None else None
             xb = x[idx] if idx is not None else x
@@ -197,6 +227,7 @@ def train(
             state.step += 1
             total_loss += float(loss.detach()) * len(yb)
             total_correct += float(correct(out.detach(), yb))
+            seen += len(yb)
             if step_callbacks:
                 state.batch_loss = float(loss.detach())
                 for cb in step_callbacks:
@@ -204,8 +235,8 @@ def train(
                 if state.stop:
                     break
         history.epoch.append(epoch)
-        history.train_loss.append(total_loss / n)
-        history.train_acc.append(total_correct / n)
+        history.train_loss.append(total_loss / seen)  # a step callback may stop mid-epoch
+        history.train_acc.append(total_correct / seen)
         history.lr.append(opt.param_groups[0]["lr"])
         if val is not None and (epoch % cfg.eval_every == 0 or epoch == cfg.epochs):
             vl, va = evaluate(model, val[0], val[1], cfg.loss)
@@ -217,10 +248,12 @@ def train(
         state.epoch = epoch
         bar.set_postfix(loss=f"{history.train_loss[-1]:.4g}", acc=f"{history.train_acc[-1]:.3f}",
                         val_acc=f"{va:.3f}")
-        if ckpt is not None and (epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs):
-            _save(ckpt, cfg, model, opt, sched, state)
         for cb in callbacks:
             cb(state)
+        # after the callbacks: a run killed in between replays this epoch and its callbacks
+        if ckpt is not None and (epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs
+                                 or state.stop):
+            _save(ckpt, cfg, model, opt, sched, state, recorders)
         if state.stop:
             break
     bar.close()
@@ -297,7 +330,7 @@ def _step_scheduler(sched: Any, cfg: TrainConfig, val_loss: float, train_loss: f
 
 
 def _save(path: Path, cfg: TrainConfig, model: nn.Module, opt: torch.optim.Optimizer,
-          sched: Any, state: TrainState) -> None:
+          sched: Any, state: TrainState, recorders: Sequence[Recorder]) -> None:
     payload = {
         "config": asdict(cfg),
         "epoch": state.epoch,
@@ -306,12 +339,14 @@ def _save(path: Path, cfg: TrainConfig, model: nn.Module, opt: torch.optim.Optim
         "optimizer": opt.state_dict(),
         "scheduler": sched.state_dict() if sched is not None else None,
         "history": state.history.as_dict(),
+        "recorders": [r.state_dict() for r in recorders],
+        "stopped": state.stop,
     }
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
 def _restore(path: Path, cfg: TrainConfig, model: nn.Module, opt: torch.optim.Optimizer,
-             sched: Any, state: TrainState) -> None:
+             sched: Any, state: TrainState, recorders: Sequence[Recorder]) -> None:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -323,6 +358,11 @@ def _restore(path: Path, cfg: TrainConfig, model: nn.Module, opt: torch.optim.Op
         raise CheckpointMismatch(
             f"checkpoint {path} belongs to a different training config (saved vs now: {diff}); "
             f"use another checkpoint folder or delete it")
+    saved = payload.get("recorders", [])
+    if len(saved) != len(recorders):
+        raise CheckpointMismatch(f"checkpoint {path} holds the state of {len(saved)} recording "
+                                 f"callbacks, this run has {len(recorders)}; delete it to start "
+                                 f"the run afresh")
     try:
         model.load_state_dict(payload["model"])
     except RuntimeError as exc:
@@ -334,3 +374,6 @@ def _restore(path: Path, cfg: TrainConfig, model: nn.Module, opt: torch.optim.Op
     state.step = int(payload["step"])
     for key, values in payload["history"].items():
         getattr(state.history, key).extend(values)
+    for recorder, saved_state in zip(recorders, saved, strict=True):
+        recorder.load_state_dict(saved_state)
+    state.stop = bool(payload.get("stopped", False))
