@@ -101,3 +101,41 @@ def test_tracked_training_records_curves_and_reuses_them() -> None:
     again, same = train_syn(4, "simple_cnn", data, cfg, every=1, max_steps=3, n_train=20,
                             progress=False)
     assert again.from_cache and same == curves
+
+
+def test_interrupted_tracked_run_resumes_with_complete_curves(isolated_cache, monkeypatch,
+                                                              one_thread) -> None:
+    """A learning-order run interrupted after its first checkpoint gives the curves (and so the
+    verdicts) of an uninterrupted one, not only the steps after the checkpoint."""
+    import os
+
+    from dataprints.frequency.learning_order import PerClassAccuracy
+
+    data = syn_splits(4, 20, 5)
+    cfg = paper_config(epochs=2, batch_size=16)  # 80 images: 5 steps per epoch
+    kwargs = dict(every=1, max_steps=10, n_train=20, progress=False)
+    reference = train_syn(4, "simple_cnn", data, cfg, **kwargs)[1]
+    assert reference["steps"] == list(range(1, 11))
+    monkeypatch.setenv("DATAPRINTS_CACHE", os.fspath(isolated_cache / "second"))
+    real = PerClassAccuracy.__call__
+
+    def interrupt(self, state):
+        if state.step == 7:
+            raise KeyboardInterrupt
+        real(self, state)
+
+    monkeypatch.setattr(PerClassAccuracy, "__call__", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        train_syn(4, "simple_cnn", data, cfg, **kwargs)
+    monkeypatch.setattr(PerClassAccuracy, "__call__", real)
+    trained, curves = train_syn(4, "simple_cnn", data, cfg, **kwargs)
+    assert not trained.from_cache and curves == reference
+    assert learned_first(curves) == learned_first(reference)
+    assert train_syn(4, "simple_cnn", data, cfg, **kwargs)[1] == reference
+
+
+def test_syn_model_refuses_arguments_that_name_other_data() -> None:
+    data = syn_splits(4, 20, 5)
+    with pytest.raises(ValueError, match="built as"):
+        train_syn(3, "simple_cnn", data, paper_config(1), every=1, max_steps=3, n_train=20,
+                  progress=False)

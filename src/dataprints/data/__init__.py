@@ -4,6 +4,7 @@ from dataprints.data.catalog import DATASETS, DatasetInfo, info
 from dataprints.data.sources import CorruptData, DatasetUnavailable, ImageSet, load
 from dataprints.data.tasks import (
     BINARY_TASKS,
+    balanced_split,
     balanced_subset,
     binary_view,
     first_n_per_class,
@@ -14,6 +15,6 @@ from dataprints.data.tasks import (
 
 __all__ = [
     "BINARY_TASKS", "DATASETS", "CorruptData", "DatasetInfo", "DatasetUnavailable", "ImageSet",
-    "balanced_subset", "binary_view", "first_n_per_class", "info", "load", "normalize",
-    "standardize", "train_val_split",
+    "balanced_split", "balanced_subset", "binary_view", "first_n_per_class", "info", "load",
+    "normalize", "standardize", "train_val_split",
 ]

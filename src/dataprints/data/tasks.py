@@ -61,18 +61,32 @@ def balanced_subset(data: ImageSet, n: int, seed: int = 0) -> ImageSet:
     return data.subset(_per_class(data, n, generator=torch.Generator().manual_seed(seed)))
 
 
-def _per_class(data: ImageSet, n: int, generator: torch.Generator | None) -> torch.Tensor:
+def balanced_split(data: ImageSet, n: int, n_held_out: int, seed: int = 0,
+                   ) -> tuple[ImageSet, ImageSet]:
+    """``balanced_subset(data, n, seed)`` and, disjoint from it, ``n_held_out`` more images per
+    class from the same random order: a validation set carved out of a training split."""
+    if n_held_out <= 0:
+        raise ValueError(f"n_held_out per class must be positive, got {n_held_out}")
+    kept = _per_class(data, n, torch.Generator().manual_seed(seed), reserve=n_held_out)
+    held = _per_class(data, n_held_out, torch.Generator().manual_seed(seed), skip=n)
+    return (data.subset(kept), data.subset(held, f"{data.name}[held out]"))
+
+
+def _per_class(data: ImageSet, n: int, generator: torch.Generator | None, skip: int = 0,
+               reserve: int = 0) -> torch.Tensor:
+    """Per class, images ``skip .. skip + n`` of the (seeded) order; ``reserve`` more must
+    exist after them."""
     if n <= 0:
         raise ValueError(f"n per class must be positive, got {n}")
     chosen = []
     for label in torch.unique(data.y).tolist():
         where = torch.nonzero(data.y == label).squeeze(1)
-        if len(where) < n:
+        if len(where) < skip + n + reserve:
             raise ValueError(f"{data.name}: class {label} has only {len(where)} images, "
-                             f"{n} requested")
+                             f"{skip + n + reserve} requested")
         if generator is not None:
             where = where[torch.randperm(len(where), generator=generator)]
-        chosen.append(where[:n])
+        chosen.append(where[skip:skip + n])
     return torch.sort(torch.cat(chosen)).values
 
 

@@ -1,25 +1,24 @@
 """Which class a network learns first: per-class accuracy over the first training steps.
 
-A step callback for :func:`dataprints.train.train` evaluates a probe set every few steps. The
-curves are stored beside the cached model, so a notebook that loads the model from the cache
-gets the same curves without retraining.
+A step callback for :func:`dataprints.train.train` evaluates a probe set every few steps. It is
+a :class:`~dataprints.train.Recorder`: its curves are checkpointed with an interrupted run and
+stored with the cached model, so a resumed run or a cache hit gives the same curves as one
+uninterrupted run.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
-from dataprints.artifacts import TrainedModel, train_cached
-from dataprints.atomic import write_json
 from dataprints.frequency.dfm import class_rates
-from dataprints.train import TrainConfig, TrainState, predict
+from dataprints.train import TrainState, predict
 
 
 @dataclass
@@ -55,6 +54,24 @@ class PerClassAccuracy:
         if state.step <= self.max_steps and state.step % self.every == 0:
             self.record(state.step, state.model)
 
+    def curves(self) -> dict[str, list]:
+        """``{"steps", "acc", "fpr"}`` as recorded so far."""
+        return {"steps": list(self.steps), "acc": [list(a) for a in self.acc],
+                "fpr": [list(f) for f in self.fpr]}
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.curves()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.steps, self.acc, self.fpr = list(state["steps"]), state["acc"], state["fpr"]
+
+    def describe(self) -> dict[str, Any]:
+        """What the curves depend on besides the model: schedule and the probe's content."""
+        probe = hashlib.sha256(self.x.detach().cpu().contiguous().numpy().tobytes())
+        probe.update(self.y.detach().cpu().contiguous().numpy().tobytes())
+        return {"every": self.every, "max_steps": self.max_steps,
+                "num_classes": self.num_classes, "probe_sha256": probe.hexdigest()}
+
 
 def first_learned(curves: Mapping[str, list], threshold: float = 0.9) -> list[float]:
     """Per class, the first step with TPR >= ``threshold`` and FPR <= 1 - ``threshold``.
@@ -64,6 +81,9 @@ def first_learned(curves: Mapping[str, list], threshold: float = 0.9) -> list[fl
     """
     if not 0.5 < threshold <= 1.0:
         raise ValueError(f"threshold is an accuracy in (0.5, 1], got {threshold}")
+    if not curves["steps"] or len(curves["acc"]) != len(curves["steps"]):
+        raise ValueError(f"learning curves hold {len(curves['steps'])} steps and "
+                         f"{len(curves['acc'])} accuracy rows: nothing or a partial run tracked")
     ok = (torch.tensor(curves["acc"]) >= threshold) & (torch.tensor(curves["fpr"])
                                                        <= 1 - threshold)  # (T, K)
     out = []
@@ -78,27 +98,3 @@ def learned_first(curves: Mapping[str, list], threshold: float = 0.9) -> int:
     first = first_learned(curves, threshold)
     margin = (torch.tensor(curves["acc"]) - torch.tensor(curves["fpr"])).mean(0).tolist()
     return min(range(len(first)), key=lambda c: (first[c], -margin[c]))
-
-
-def train_tracked(spec: Mapping[str, Any], build: Callable[[], nn.Module], cfg: TrainConfig,
-                  train_data: tuple[torch.Tensor, torch.Tensor],
-                  probe: tuple[torch.Tensor, torch.Tensor], num_classes: int, *,
-                  every: int = 5, max_steps: int = 200, progress: bool = True,
-                  ) -> tuple[TrainedModel, dict[str, list]]:
-    """Train (or load) a model while recording per-class probe accuracy over its first steps.
-
-    Returns the model and ``{"steps", "acc", "fpr"}`` (per step, per class); the curves
-    are saved as ``learning_order.json`` in the model's cache folder.
-    """
-    tracker = PerClassAccuracy(probe[0], probe[1], num_classes, every, max_steps)
-    full_spec = {**spec, "tracked": {"every": every, "max_steps": max_steps,
-                                     "probe_size": len(probe[1])}}
-    trained = train_cached(full_spec, build, cfg, train_data, step_callbacks=[tracker],
-                           progress=progress)
-    path = trained.folder / "learning_order.json"
-    if trained.from_cache and path.is_file():
-        curves = json.loads(path.read_text())
-    else:
-        curves = {"steps": tracker.steps, "acc": tracker.acc, "fpr": tracker.fpr}
-        write_json(path, curves)
-    return trained, curves
