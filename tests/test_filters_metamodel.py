@@ -61,6 +61,12 @@ def test_sweep_rows_hold_the_update_of_every_kept_epoch(tmp_path, monkeypatch):
     assert sorted(deltas) == [1, 2] and deltas[2].shape == (64, 3, 7, 7)
     final = trained.model.state_dict()["0.weight"]
     assert torch.allclose(deltas[2], final - trained.epoch_weights(0)["0.weight"])
+    # other images under the same name, size and sweep seed: a model of their own
+    other = train_on(cfg, "mini_resnet_shallow", make_shapes(5, 0.3, 16, seed=1), 0)
+    assert not other.from_cache and other.key != trained.key
+    unnamed = make_shapes(5, 0.3, 16, 0).subset(list(range(20)))
+    with pytest.raises(TypeError, match="carries no spec"):
+        train_on(cfg, "mini_resnet_shallow", unnamed, 0)
 
 
 def test_sweep_config_errors():

@@ -9,6 +9,8 @@ Deterministic for a seed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from skimage.draw import disk, polygon
@@ -65,6 +67,19 @@ def draw_shape(shape: str, scale: float, image_size: int, rng: np.random.Generat
     return np.clip(small, 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class ShapesSpec:
+    """Names (and builds) :func:`make_shapes`."""
+
+    n_per_class: int
+    scale: float
+    image_size: int = 32
+    seed: int = 0
+
+    def build(self) -> ImageSet:
+        return make_shapes(self.n_per_class, self.scale, self.image_size, self.seed)
+
+
 def make_shapes(n_per_class: int, scale: float, image_size: int = 32, seed: int = 0,
                 ) -> ImageSet:
     """``n_per_class`` images of each of the six shapes at one object scale, shuffled, uint8."""
@@ -76,4 +91,5 @@ def make_shapes(n_per_class: int, scale: float, image_size: int = 32, seed: int 
     imgs = np.stack([draw_shape(SHAPES[k], scale, image_size, rng) for k in labels])
     x = torch.from_numpy(np.round(imgs * 255.0).astype(np.uint8)).permute(0, 3, 1, 2)
     return ImageSet(x.contiguous(), torch.from_numpy(labels.astype(np.int64)), SHAPES,
-                    f"shapes:scale_{scale:g}", f"generated:seed={seed}")
+                    f"shapes:scale_{scale:g}", f"generated:seed={seed}",
+                    ShapesSpec(n_per_class, scale, image_size, seed))

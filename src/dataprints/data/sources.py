@@ -7,6 +7,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -41,6 +42,9 @@ class ImageSet:
     classes: tuple[str, ...]
     name: str
     source: str  # "mirror:/path", "torchvision:/path" or "bundled:..."
+    # the frozen dataclass that built exactly these images (its ``build()`` rebuilds them), for
+    # cache keys; None for loaded splits and subsets, which cannot name their content
+    spec: Any = None
 
     def __post_init__(self) -> None:
         if self.x.ndim != 4 or self.x.dtype != torch.uint8:

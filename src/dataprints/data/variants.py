@@ -86,11 +86,38 @@ def apply_variant(x: torch.Tensor, name: str, seed: int = 0) -> torch.Tensor:
     return out.clamp(0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class BaseImagesSpec:
+    """Names (and builds) :func:`base_images`."""
+
+    name: str
+    n_per_class: int
+    image_size: int
+    seed: int = 0
+    split: str = "train"
+
+    def build(self) -> ImageSet:
+        return base_images(self.name, self.n_per_class, self.image_size, self.seed, self.split)
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """Names (and builds) :func:`make_variant` of a built base set."""
+
+    base: BaseImagesSpec
+    variant: str
+    seed: int = 0
+
+    def build(self) -> ImageSet:
+        return make_variant(self.base.build(), self.variant, self.seed)
+
+
 def make_variant(data: ImageSet, name: str, seed: int = 0) -> ImageSet:
     """The variant ``name`` of an image set, as uint8 images named ``<set>:<variant>``."""
     x = apply_variant(data.float(), name, seed)
     x8 = (x * 255.0).round().to(torch.uint8)
-    return ImageSet(x8, data.y.clone(), data.classes, f"{data.name}:{name}", data.source)
+    spec = VariantSpec(data.spec, name, seed) if isinstance(data.spec, BaseImagesSpec) else None
+    return ImageSet(x8, data.y.clone(), data.classes, f"{data.name}:{name}", data.source, spec)
 
 
 def base_images(name: str, n_per_class: int, image_size: int, seed: int = 0,
@@ -114,7 +141,8 @@ def base_images(name: str, n_per_class: int, image_size: int, seed: int = 0,
         x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", antialias=True,
                           align_corners=False).clamp(0.0, 1.0)
     x8 = (x * 255.0).round().to(torch.uint8).contiguous()
-    return ImageSet(x8, data.y, data.classes, name, data.source)
+    return ImageSet(x8, data.y, data.classes, name, data.source,
+                    BaseImagesSpec(name, n_per_class, image_size, seed, split))
 
 
 def load_imagenette(split: str, image_size: int) -> ImageSet:

@@ -93,16 +93,46 @@ def datasets(cfg: SweepConfig) -> Iterator[tuple[str, str, float, ImageSet]]:
                                                                  cfg.seed)
 
 
+@dataclass(frozen=True)
+class FilterRun:
+    """One training run of the sweep: the images are named by the spec that built them
+    (:class:`~dataprints.data.variants.VariantSpec` or
+    :class:`~dataprints.data.shapes.ShapesSpec`) and rebuilt from it to train."""
+
+    data: Any  # a frozen spec with build() -> ImageSet
+    arch: str
+    classes: int
+    image_size: int
+    pretrained: bool
+    train: TrainConfig
+
+    def build_model(self) -> torch.nn.Module:
+        return build_arch(self.arch, self.classes, self.image_size, self.pretrained)
+
+    def train_config(self) -> TrainConfig:
+        return self.train
+
+    def training_data(self) -> tuple[tuple[torch.Tensor, torch.Tensor], None]:
+        data = self.data.build()
+        return (normalised(data), data.y), None
+
+
 def train_on(cfg: SweepConfig, arch: str, data: ImageSet, trial: int,
              progress: bool = False) -> TrainedModel:
-    """Train (or load) ``arch`` on ``data``, keeping weights every ``keep_every`` epochs."""
-    spec = {"chapter": "filters", "arch": arch, "data": data.name, "n": len(data),
-            "image_size": cfg.image_size, "pretrained": cfg.pretrained, "data_seed": cfg.seed,
-            "normalisation": "imagenet"}
-    classes = len(data.classes)
-    return train_cached(spec, lambda: build_arch(arch, classes, cfg.image_size, cfg.pretrained),
-                        cfg.train_config(trial), (normalised(data), data.y),
-                        keep_every=cfg.keep_every, progress=progress)
+    """Train (or load) ``arch`` on ``data``, keeping weights every ``keep_every`` epochs.
+
+    ``data`` must come from :func:`make_variant` of :func:`base_images`, or from
+    :func:`make_shapes`: the spec they attach is the cache key and rebuilds the images.
+    """
+    if data.spec is None:
+        raise TypeError(f"{data.name} carries no spec: build sweep images with base_images + "
+                        f"make_variant or make_shapes, so that the cache can name them")
+    if data.x.shape[-1] != cfg.image_size:
+        raise ValueError(f"{data.name} has {data.x.shape[-1]}-px images, the sweep "
+                         f"{cfg.image_size}-px")
+    run = FilterRun(data.spec, arch, len(data.classes), cfg.image_size, cfg.pretrained,
+                    cfg.train_config(trial))
+    return train_cached(run, keep_every=cfg.keep_every, progress=progress)
 
 
 def conv1_updates(trained: TrainedModel) -> dict[int, torch.Tensor]:
