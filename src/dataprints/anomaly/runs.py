@@ -11,7 +11,7 @@ epochs: what rises in both rises with training time, not with overfitting.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -43,16 +43,19 @@ class RunSpec:
     weight_decay: float = 0.0  # Adam's L2 penalty; the control run uses 5e-4 (our choice)
     augment: bool = False  # random crop (4-px padding) and horizontal flip: the control run
 
-    def config(self) -> TrainConfig:
+    def train_config(self) -> TrainConfig:
         return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, optimizer="adam",
                            lr=self.lr, weight_decay=self.weight_decay, loss="cross_entropy",
                            seed=self.seed)
 
-    def build(self) -> nn.Module:
+    def build_model(self) -> nn.Module:
         meta = info(self.dataset)
         return build_model(self.model, in_channels=meta.channels,
                            image_size=self.image_size or meta.size,
                            num_classes=meta.num_classes)
+
+    def training_data(self) -> tuple[Data, Data]:
+        return load_data(self)
 
 
 def shared_spec(model: str = "simple_cnn", dataset: str = "cifar10", n_per_class: int = 50,
@@ -131,18 +134,15 @@ def _prepare(x: torch.Tensor, spec: RunSpec) -> torch.Tensor:
     return x
 
 
-def train_run(spec: RunSpec, data: tuple[Data, Data] | None = None, progress: bool = True,
-              ) -> TrainedModel:
+def train_run(spec: RunSpec, progress: bool = True) -> TrainedModel:
     """Train (or load from the cache) the spec's model, keeping the weights of every epoch."""
-    train, val = data if data is not None else load_data(spec)
-    return train_cached({"chapter": "anomaly", **asdict(spec)}, spec.build, spec.config(),
-                        train, val, keep_every=1, progress=progress,
+    return train_cached(spec, keep_every=1, progress=progress,
                         augment=crop_flip if spec.augment else None)
 
 
 def model_at(spec: RunSpec, run: TrainedModel, epoch: int) -> nn.Module:
     """A fresh model holding the weights kept after ``epoch`` (0 = initial weights)."""
-    model = spec.build()
+    model = spec.build_model()
     model.load_state_dict(run.epoch_weights(epoch))
     return model.eval()
 
