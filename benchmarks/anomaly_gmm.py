@@ -47,7 +47,7 @@ def main(threads: int = 1) -> None:
     torch.set_num_threads(threads)
     spec = RunSpec()
     data = load_data(spec)
-    run = train_run(spec, data, progress=False)
+    run = train_run(spec, progress=False)
     model = model_at(spec, run, run.history.epoch[-1])
     scans = scan_maps(capture(model, data[0][0], relu_after_conv(model)), seed=0)
     lives = [torch.nonzero(s.live).flatten() for s in scans]

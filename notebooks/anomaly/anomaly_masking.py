@@ -57,7 +57,7 @@ single, table5, table6 = [], [], {}
 for name in models:
     spec = shared_spec(name, "cifar10", n_per_class, n_val, epochs, image_size)
     data = load_data(spec)
-    run = train_run(spec, data, progress=False)
+    run = train_run(spec, progress=False)
     over = pick_epochs(run.history.val_acc)[1] or epochs
     model = model_at(spec, run, over)
     x_scan, y_scan = scan_subset(data[0], n_scan)

@@ -55,7 +55,7 @@ rows = []
 for name in models:
     spec = shared_spec(name, "cifar10", n_per_class, n_val, epochs, image_size)
     data = load_data(spec)
-    run = train_run(spec, data, progress=False)
+    run = train_run(spec, progress=False)
     (x, y), picked = scan_subset(data[0], n_scan), pick_epochs(run.history.val_acc)
     for phase, epoch in zip(("well-trained", "overfitting"), picked, strict=True):
         if epoch is None:

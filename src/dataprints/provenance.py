@@ -16,6 +16,10 @@ from typing import Any
 from dataprints.paths import repo_root
 
 PACKAGE = "dataprints"
+# Modules that locate, run, log or display results but compute none of them: a change there
+# does not make a committed result stale (and their imports are not followed).
+NOT_HASHED = frozenset(f"{PACKAGE}.{name}" for name in (
+    "atomic", "book", "cli", "notebooks", "paths", "progress", "provenance", "sphinxext"))
 
 
 def _code_ast(source: str) -> str:
@@ -60,7 +64,7 @@ def _module_file(name: str, src: Path) -> Path | None:
 
 def dependencies(code: str, src: Path | None = None) -> list[str]:
     """Every package module that ``code`` imports, directly or through other package modules
-    (a package's ``__init__`` counts as imported with it)."""
+    (a package's ``__init__`` counts as imported with it), less :data:`NOT_HASHED`."""
     src = src or repo_root() / "src"
     seen: dict[str, Path] = {}
     todo = sorted(_imports(code, None))
@@ -69,7 +73,7 @@ def dependencies(code: str, src: Path | None = None) -> list[str]:
         parts = name.split(".")
         for i in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__ and a/b/__init__
             prefix = ".".join(parts[:i])
-            if prefix in seen:
+            if prefix in seen or prefix in NOT_HASHED:
                 continue
             path = _module_file(prefix, src)
             if path is None:

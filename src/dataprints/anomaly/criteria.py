@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
 from dataprints.anomaly.scan import LayerScan
+
+
+class ClusterStats(Protocol):
+    """What the criteria read from a layer's scan: a full ``LayerScan`` or its cached summary."""
+
+    live: torch.Tensor
+    ch: torch.Tensor
+    activation: torch.Tensor
+
+    def cluster_sizes(self) -> torch.Tensor: ...
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ def criteria(name: str) -> Criteria:
                          f"uses only OUTLIER_CLUSTER_SIZE)") from None
 
 
-def evaluate_criteria(scan: LayerScan, crit: Criteria) -> dict[str, torch.Tensor]:
+def evaluate_criteria(scan: ClusterStats, crit: Criteria) -> dict[str, torch.Tensor]:
     """Per filter of one layer: each criterion and their conjunction, as bool tensors (C,)."""
     sizes = scan.cluster_sizes()  # (C, Kmax)
     clusters = (sizes > 0).sum(1)
