@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
@@ -39,3 +41,14 @@ def mean_abs_gradients(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
         grads = per_sample(params, x[start:start + batch_size], y[start:start + batch_size])
         chunks.append(torch.stack([g.abs().flatten(1).mean(1) for g in grads.values()]).mean(0))
     return torch.cat(chunks)
+
+
+def gradient_split(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                   scans: list[LayerScan], max_size: int) -> dict[str, float]:
+    """Table 3's cell for one model and one set of samples: mean per-sample gradient of the
+    outliers and of the others, with how many outliers there are (NaN without any)."""
+    out = outlier_samples(scans, max_size)
+    grads = mean_abs_gradients(model, x, y)
+    return {"n": len(y), "n_outliers": int(out.sum()),
+            "outlier": float(grads[out].mean()) if bool(out.any()) else math.nan,
+            "normal": float(grads[~out].mean()) if bool((~out).any()) else math.nan}
