@@ -120,11 +120,11 @@ per_seed
 # %%
 summary = {}
 for (model, dataset), runs in found.items():
-    summary[f"{model}.{dataset}"] = analyse(runs, crit)
+    summary.setdefault(model, {})[dataset] = analyse(runs, crit)
 res.record("summary", summary)
-pd.DataFrame({cell: {k: v for k, v in s.items() if not isinstance(v, dict | list)}
-              | {"delta": s["delta"], "control_delta": s["control_delta"]}
-              for cell, s in summary.items()}).T
+pd.DataFrame([{"model": model, "dataset": dataset,
+               **{k: v for k, v in s.items() if not isinstance(v, dict)}}
+              for model, cells in summary.items() for dataset, s in cells.items()])
 
 # %% [markdown]
 # ## Figure 4: counts over training, overfitting run against its control
