@@ -55,6 +55,7 @@ def test_a_count_that_grows_with_time_alone_fails_the_control_test():
     out = analyse(runs, CRIT)
     assert out["delta"] == [4, 4, 4] and out["excess"] == [0, 0, 0]
     assert out["delta_sign"]["positive"] == 3 and out["excess_sign"]["n"] == 0
+    assert analyse(runs[:0], CRIT)["delta_interval"] is None
     outcome = per_seed_outcomes(runs, CRIT)
     assert outcome["rose"] == [True] * 3 and outcome["beyond"] == [False] * 3
     curves = count_curves(runs, CRIT)

@@ -53,6 +53,8 @@ def lookup(profile: str, notebook: str, key: str) -> tuple[Any, str | None, bool
         raise KeyError(f"key {key!r} must start with 'values.' or 'claims.'")
     value: Any = result["values"]
     for part in key.removeprefix("values.").split("."):
+        if value is None:  # recorded as not computable (e.g. no seed overfitted)
+            return None, stale, True
         if isinstance(value, dict) and part in value:
             value = value[part]
         elif isinstance(value, list) and part.lstrip("-").isdigit():

@@ -175,12 +175,11 @@ def analyse(runs: Sequence[SeedRun], crit: Criteria) -> dict[str, Any]:
         "delta": delta, "control_delta": ctrl, "excess": excess,
         "partial_r": partial[0], "partial_lo": partial[1], "partial_hi": partial[2],
     }
-    for name in ("delta", "control_delta", "excess"):
-        if out[name]:
-            out[f"{name}_interval"] = t_interval(out[name]).as_dict()
-            test = sign_test(out[name])
-            out[f"{name}_sign"] = {"positive": test.positive, "negative": test.negative,
-                                   "n": test.n, "p": test.p}
+    for name in ("delta", "control_delta", "excess"):  # None where no seed overfits
+        out[f"{name}_interval"] = t_interval(out[name]).as_dict() if out[name] else None
+        test = sign_test(out[name]) if out[name] else None
+        out[f"{name}_sign"] = test and {"positive": test.positive, "negative": test.negative,
+                                        "n": test.n, "p": test.p}
     return out
 
 
