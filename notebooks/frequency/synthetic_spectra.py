@@ -22,9 +22,8 @@
 # so the map lies in $[1-|C|, |C|-1]$. The authors' generator is not public: this notebook shows
 # **our own generator** (documented in `dataprints.data.synthetic_bands`), checks that each
 # dataset's classes differ in the intended band, and shows that the authors' code computes the
-# paper's ADCS minus 1.
-#
-# **Runs in** about 15 seconds on two CPU cores (quick profile).
+# paper's ADCS minus 1. Everything here is a *sanity* check, of the ADCS code and of our data
+# design: none of it can reproduce or contradict the paper.
 
 # %% tags=["parameters"]
 n_per_class: int = 300  # images per class used for the spectra
@@ -35,11 +34,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from dataprints.data.synthetic_bands import CLASSES, DISTINCTIVE, special_frequencies, syn_bands
+from dataprints.data.synthetic_bands import CLASSES, syn_bands
+from dataprints.frequency import claims
 from dataprints.frequency.adcs import adcs, adcs_authors_variant, class_mean_amplitude
-from dataprints.frequency.spectra import band_index
 from dataprints.plots import image_grid
-from dataprints.results import Claim, Results
+from dataprints.results import Results
 
 BANDS = (1, 2, 3, 4)
 data = {b: syn_bands(b, "train", n_per_class, seed) for b in BANDS}
@@ -95,15 +94,7 @@ for b in BANDS:
 # per dataset, the band of every special frequency and the mean ADCS of each class there.
 
 # %%
-bands = band_index(32)
-rows = []
-for b in BANDS:
-    for c, freqs in enumerate(special_frequencies(b, seed)):
-        rows.append({"dataset": f"Syn_B{b}", "class": CLASSES[c],
-                     "special (k_row, k_col)": freqs,
-                     "bands": sorted({int(bands[16 + kr, 16 + kc]) for kr, kc in freqs}),
-                     "mean ADCS there": float(sum(maps[b][c, 16 + kr, 16 + kc]
-                                                  for kr, kc in freqs) / len(freqs))})
+rows = claims.special_band_rows(maps, seed)
 table = pd.DataFrame(rows)
 table
 
@@ -123,35 +114,31 @@ print({f"Syn_B{b}": round(v, 6) for b, v in offsets.items()})
 
 # %%
 res = Results.for_notebook("frequency/synthetic_spectra", globals())
-in_band = all(row["bands"] == [int(row["dataset"][-1])] for row in rows)
-distinctive_top = all(maps[b][DISTINCTIVE, 16 + kr, 16 + kc] == 3
-                      for b in BANDS for kr, kc in special_frequencies(b, seed)[DISTINCTIVE])
-res.record("specials_in_intended_band", in_band)
-res.record("distinctive_class_adcs_max_at_special", distinctive_top)
+in_band = res.record("specials_in_intended_band", claims.specials_in_band(rows))
+distinctive_top = res.record("distinctive_class_adcs_max_at_special",
+                             claims.c3_tops_adcs(maps, seed))
 res.record("mean_adcs_at_specials", {r["dataset"] + ":" + r["class"]: r["mean ADCS there"]
                                      for r in rows})
 res.record("authors_code_minus_paper", offsets)
-res.claim(Claim(id="wang.adcs.range", paper="Wang et al.", where="ADCS equation",
-                statement="ADCS^c lies in [1-|C|, |C|-1]", kind="holds"),
-          ours=all(float(m.abs().max()) <= 3 for m in maps.values()))
-res.claim(Claim(id="wang.adcs.code_offset", paper="Wang et al. (code)",
-                where="Evaluation/compute_ADCS.py",
-                statement="the authors' code, which includes c'=c, gives the paper's ADCS "
-                          "minus 1", kind="value", paper_value=-1.0, tolerance=1e-6),
-          ours=sum(offsets.values()) / len(offsets))
+res.claim(claims.ADCS_RANGE, ours=claims.adcs_in_range(list(maps.values()), 4))
+res.claim(claims.ADCS_CODE_OFFSET, ours=claims.offset_is_minus_one(offsets),
+          note="mean offset per dataset: " + ", ".join(f"Syn_B{b} {v:+.6f}"
+                                                       for b, v in offsets.items()))
+res.claim(claims.SPECIALS_IN_BAND, ours=in_band)
+res.claim(claims.C3_TOPS_ADCS, ours=distinctive_top)
 res.save()
-pd.DataFrame(res.claims)[["id", "ours", "verdict"]]
+res.claims_table()
 
 # %% [markdown]
 # ## What we found
 #
-# Our generator places every special frequency in the ring it names (see `bands` in the table),
-# and ADCS marks the distinctive class C3 with the maximum value 3 at its own frequency in all
-# four datasets. Shared frequencies of C0–C2 get lower values (the sign count splits between the
-# two classes that share them), and the background gives a speckle of ±values everywhere: ADCS
-# counts signs, not sizes. The authors' code variant is the paper's map shifted by exactly −1.
-# This is a check of our data design, not a reproduction of the paper's datasets, which are not
-# public.
+# The sanity rows above say whether our generator places every special frequency in the ring it
+# names (see `bands` in the table), whether ADCS marks the distinctive class C3 with the maximum
+# value at its own frequency in all four datasets, and whether the authors' code variant is the
+# paper's map shifted by −1. Shared frequencies of C0–C2 get lower values (the sign count splits
+# between the two classes that share them), and the background gives a speckle of ±values
+# everywhere: ADCS counts signs, not sizes. This is a check of our data design, not a
+# reproduction of the paper's datasets, which are not public.
 #
 # ```{exercise}
 # Set `n_per_class` to 30 and rerun. What happens to the ADCS speckle outside band B_b, and why
