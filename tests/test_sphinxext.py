@@ -35,3 +35,12 @@ def test_a_wrong_key_is_an_error_not_a_blank(results):
         sphinxext.lookup("quick", "ch/nb", "claims.ch.other")
     with pytest.raises(ValueError, match="NOTEBOOK:KEY"):
         sphinxext._parse("no-colon-here")
+
+
+def test_all_profiles_tolerate_a_key_only_quick_recorded(results, monkeypatch):
+    monkeypatch.setenv("DATAPRINTS_RESULTS_DIR", str(results / "results" / "reference"))
+    monkeypatch.setenv("DATAPRINTS_PROFILE", "reference")
+    Results("ch/nb").save()
+    assert sphinxext._tolerant("reference", "ch/nb", "values.summary.xs.1", "") == "not recorded"
+    with pytest.raises(KeyError):
+        sphinxext._tolerant("quick", "ch/nb", "values.summary.nope", "")

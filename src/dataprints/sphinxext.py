@@ -7,7 +7,8 @@ No number in a page is typed: a page names where the number lives and the build 
   (``values.<dotted path>``, or ``claims.<claim id>`` for a claim's value and verdict), with an
   optional format after ``|``; a missing result file reads "not run yet", a stale one says so.
 - ``{results}`anomaly/overfitting_anomaly_counts:values.delta.mean|.2f``` the same value at
-  every profile: "quick … | reference … | paper …".
+  every profile: "quick … | reference … | paper …" (a key absent from a reference or paper
+  run reads "not recorded").
 - ```` ```{verdict} anomaly ``` ```` the chapter's verdict box: each central claim with what
   the reference and paper results say (quick single runs only when nothing else exists).
 
@@ -91,13 +92,26 @@ def _one(profile: str, notebook: str, key: str, fmt: str) -> str:
     return f"{shown} (stale)" if stale and not key.startswith("claims.") else shown
 
 
+def _tolerant(profile: str, notebook: str, key: str, fmt: str) -> str:
+    """Like :func:`_one`, but a key that another profile's run did not record (other models,
+    other augmentations) reads "not recorded"; the quick results, built with every book, still
+    fail loudly on a wrong key."""
+    try:
+        return _one(profile, notebook, key, fmt)
+    except KeyError:
+        if profile == "quick":
+            raise
+        return "not recorded"
+
+
 def _role(show_all: bool) -> Any:
     def role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
              options: dict | None = None, content: list | None = None):
         try:
             if show_all:
                 notebook, key, fmt = _parse(text)
-                shown = " | ".join(f"{p} {_one(p, notebook, key, fmt)}" for p in PROFILES_SHOWN)
+                shown = " | ".join(f"{p} {_tolerant(p, notebook, key, fmt)}"
+                                   for p in PROFILES_SHOWN)
             else:
                 profile, _, rest = text.partition(":")
                 if profile not in PROFILES_SHOWN:
