@@ -104,3 +104,138 @@ def test_failing_cell_fails_run_and_book(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(book, "render", lambda root=None: rendered.append(root))
     assert cli.main(["book"]) == 1
     assert rendered == [] and "boom" in capsys.readouterr().err
+
+
+# Notebooks whose every parameter declares what it accepts ([[...]], see dataprints.notebooks).
+CONSTRAINED = [ROOT / "notebooks" / p for p in (
+    "00_data_tour.py", "filters/argument_and_toy_layer.py", "filters/dataset_variants.py",
+    "filters/filter_updates_and_metrics.py", "filters/meta_model_table1.py",
+    "frequency/band_stop.py", "frequency/learning_order.py", "frequency/natural_dfm.py",
+    "frequency/ood_transfer.py", "frequency/synthetic_spectra.py")]
+
+
+def test_constraint_syntax():
+    from dataprints.notebooks import Constraint
+
+    assert Constraint.parse("1..1000") == Constraint(1, 1000)
+    assert Constraint.parse("0..") == Constraint(0, None)
+    assert Constraint.parse("1e-6..10").admits(0.5) and not Constraint.parse("1e-6..10").admits(0)
+    choice = Constraint.parse("cifar10|fashion_mnist")
+    assert choice.admits("cifar10") and not choice.admits("mnist")
+    assert Constraint.parse("1|2|4").admits(2) and not Constraint.parse("1|2|4").admits(3)
+    assert not Constraint.parse("0..").admits(float("nan"))
+    for bad in ("5..1", "..", "a..b"):
+        with pytest.raises(ValueError):
+            Constraint.parse(bad)
+
+
+def test_a_default_outside_its_own_constraint_is_refused(tmp_path):
+    nb = tmp_path / "bad_default.py"
+    nb.write_text(FAILING.replace("n: int = 1  # a number", "n: int = 0  # a number [[1..5]]"))
+    with pytest.raises(ParameterError, match="default breaks its own constraint"):
+        parameters(nb)
+
+
+def _bad_value(p) -> str:
+    c = p.constraint
+    if c.choices:
+        return '["no_such_choice"]' if p.type == "list" else "no_such_choice"
+    bad = c.low - 1 if c.low is not None else c.high + 1
+    return f"[{bad}]" if p.type == "list" else str(bad)
+
+
+@pytest.mark.parametrize("path", CONSTRAINED, ids=key)
+def test_every_parameter_declares_what_it_accepts(path):
+    unconstrained = [p.name for p in parameters(path).values()
+                     if p.constraint is None and p.type != "bool"]
+    assert not unconstrained, f"{key(path)}: no [[...]] constraint on {unconstrained}"
+
+
+@pytest.mark.parametrize("path", CONSTRAINED, ids=key)
+def test_out_of_range_or_unknown_choice_exits_2_in_under_a_second(path, capsys):
+    for p in parameters(path).values():
+        if p.constraint is None:
+            continue
+        value = _bad_value(p)
+        start = time.perf_counter()
+        code = cli.main(["run", str(path), "-p", p.name, value])
+        took = time.perf_counter() - start
+        err = capsys.readouterr().err
+        assert code == 2 and took < 1.0, (p.name, code, took)
+        assert f"parameter {p.name}" in err and p.constraint.text() in err, err
+        assert value.strip("[]\"") in err, err
+
+
+def test_repeated_parameter_is_rejected(capsys, monkeypatch):
+    import papermill
+
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: pytest.fail("ran"))
+    code = cli.main(["run", str(ROOT / "notebooks/00_data_tour.py"), "-p", "seed", "1",
+                     "-p", "seed", "2"])
+    assert code == 2 and "given twice" in capsys.readouterr().err
+
+
+def test_output_into_a_missing_folder_is_rejected_before_the_kernel(tmp_path, capsys,
+                                                                    monkeypatch):
+    import papermill
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("the kernel must not start")
+
+    monkeypatch.setattr(papermill, "execute_notebook", no_kernel)
+    nb = ROOT / "notebooks/00_data_tour.py"
+    start = time.perf_counter()
+    code = cli.main(["run", str(nb), "-o", str(tmp_path / "missing" / "out.ipynb")])
+    assert code == 2 and time.perf_counter() - start < 1.0
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    code = cli.main(["run", str(nb), "-o", str(tmp_path / "file" / "out.ipynb")])
+    assert code == 2 and str(tmp_path / "file") in capsys.readouterr().err
+
+
+SLOW_WRITER = '''# ---
+# jupyter:
+#   kernelspec: {display_name: Python 3, language: python, name: python3}
+# ---
+
+# %% tags=["parameters"]
+tag: str = "a"  # which run wrote the files
+delay: float = 0.0  # seconds between the two files
+
+# %%
+import os, time
+from pathlib import Path
+out = Path(os.environ["DATAPRINTS_RESULTS_DIR"])
+(out / "first.txt").write_text(tag)
+time.sleep(delay)
+(out / "second.txt").write_text(tag)
+'''
+
+
+def test_concurrent_runs_of_one_notebook_do_not_mix(tmp_path):
+    """Two runs of one notebook into one output: each has its own temporary notebook and
+    results folder, and the finished set of files is moved into place whole."""
+    import subprocess
+    import sys
+
+    nb = tmp_path / "writer.py"
+    nb.write_text(SLOW_WRITER)
+    results, out = tmp_path / "results", tmp_path / "writer.ipynb"
+    results.mkdir()
+    script = ("import sys; from dataprints.notebooks import run_notebook; "
+              "run_notebook(sys.argv[1], overrides={'tag': sys.argv[2], 'delay': sys.argv[3]}, "
+              "output=sys.argv[4], results_dir=sys.argv[5])")
+
+    def start(tag: str, delay: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-c", script, str(nb), tag, delay, str(out),
+                                 str(results)], stderr=subprocess.PIPE, text=True)
+
+    slow = start("slow", "6")
+    time.sleep(1.5)
+    fast = start("fast", "0")
+    errors = [p.communicate(timeout=120)[1] for p in (fast, slow)]
+    assert [fast.returncode, slow.returncode] == [0, 0], errors
+    assert (results / "first.txt").read_text() == (results / "second.txt").read_text()
+    assert out.is_file() and not list(tmp_path.glob(".writer.running*"))
+    assert sorted(p.name for p in results.iterdir() if not p.name.endswith(".lock")) == [
+        "first.txt", "second.txt"]

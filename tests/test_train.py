@@ -97,6 +97,14 @@ def test_bad_config_is_explained():
         TrainConfig(optimizer="rmsprop")
     with pytest.raises(ValueError, match="epochs"):
         TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="epochs must be an integer in 1..10,000,000"):
+        TrainConfig(epochs=10**9)  # would run until killed
+    with pytest.raises(ValueError, match="momentum"):
+        TrainConfig(optimizer="sgd", momentum=1.5)
+    with pytest.raises(ValueError, match="lr"):
+        TrainConfig(lr=float("nan"))
+    with pytest.raises(ValueError, match="weight_decay"):
+        TrainConfig(weight_decay=-1e-4)
     with pytest.raises(ValueError, match="inputs but"):
         train(fresh_model(), TrainConfig(epochs=1), (torch.zeros(3, 1, 16, 16),
                                                      torch.zeros(2).long()), progress=False)

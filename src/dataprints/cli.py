@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,11 +35,14 @@ def main(argv: list[str] | None = None) -> int:
                       help="render the notebooks executed earlier without running them again")
 
     args = parser.parse_args(argv)
+    # SIGTERM as an exception, so that a killed run removes its temporary files
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         if args.command == "list":
             return _list()
         if args.command == "run":
-            return _run(args.notebook, args.profile, dict(args.parameter), args.output)
+            return _run(args.notebook, args.profile, _overrides(args.parameter), args.output)
         return _book(args.profile, args.no_execute)
     except (ParameterError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -58,10 +63,21 @@ def _list() -> int:
     return 0
 
 
-def _run(notebook: Path, profile: str, overrides: dict[str, str], output: Path | None) -> int:
-    from dataprints.notebooks import check_overrides, run_notebook
+def _overrides(pairs: list[list[str]]) -> dict[str, str]:
+    """``-p NAME VALUE`` pairs as a dict; a name given twice is an error, not "last wins"."""
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        if name in out:
+            raise ParameterError(f"parameter {name} given twice (-p {name} {out[name]!r} and "
+                                 f"-p {name} {value!r}); give it once")
+        out[name] = value
+    return out
 
-    check_overrides(notebook, overrides)  # fail fast, before a kernel starts
+
+def _run(notebook: Path, profile: str, overrides: dict[str, str], output: Path | None) -> int:
+    from dataprints.notebooks import run_notebook
+
+    # run_notebook checks parameters, constraints and both destinations before a kernel starts
     run = run_notebook(notebook, profile, overrides, output=output)
     print(f"{notebook}: {run.seconds:.1f} s -> {run.output}; results in {run.results_dir}")
     return 0
