@@ -20,10 +20,10 @@
 # `dataprints run notebooks/00_data_tour.py -p samples_per_class 4`.
 
 # %% tags=["parameters"]
-datasets: list = ["mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet", "digits"]  # datasets to show
-samples_per_class: int = 6  # sample images shown per class
-max_classes: int = 10  # classes shown per dataset in the sample grids
-seed: int = 0  # which random samples are shown
+datasets: list = ["mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet", "digits"]  # datasets to show [[mnist|fashion_mnist|cifar10|cifar100|tiny_imagenet|digits]]
+samples_per_class: int = 6  # sample images shown per class [[1..20]]
+max_classes: int = 10  # classes shown per dataset in the sample grids [[1..200]]
+seed: int = 0  # which random samples are shown [[0..2147483647]]
 
 # %%
 import matplotlib.pyplot as plt

@@ -25,13 +25,13 @@
 # networks of the next notebooks are where the paper's claims are tested.
 
 # %% tags=["parameters"]
-image_size: int = 24  # side of the random training images (pixels)
-n_images: int = 128  # random images per kind
-steps: int = 100  # SGD steps of the toy layer
-batch_size: int = 16  # images per step
-lr: float = 0.01  # SGD learning rate
-seed: int = 0  # images, initial weights and batches
-threads: int = 1  # torch CPU threads (one was faster than two on the shared 2-core machine)
+image_size: int = 24  # side of the random training images (pixels) [[8..128]]
+n_images: int = 128  # random images per kind [[2..10000]]
+steps: int = 100  # SGD steps of the toy layer [[1..100000]]
+batch_size: int = 16  # images per step [[1..1024]]
+lr: float = 0.01  # SGD learning rate [[1e-6..10]]
+seed: int = 0  # images, initial weights and batches [[0..2147483647]]
+threads: int = 1  # torch CPU threads (one was faster than two on the shared 2-core machine) [[1..64]]
 
 # %%
 import matplotlib.pyplot as plt

@@ -23,11 +23,11 @@
 # measures both properties and shows examples like their Fig. 2.
 
 # %% tags=["parameters"]
-base: str = "cifar10"  # base set: cifar10, fashion_mnist, tiny_imagenet or imagenette
-image_size: int = 32  # image side in pixels (paper: 224)
-n_per_class: int = 50  # images per class drawn from the base set
-property_samples: int = 500  # images per variant averaged for the properties (paper: 2,000)
-seed: int = 0  # subset, noise draws, shapes
+base: str = "cifar10"  # base set: cifar10, fashion_mnist, tiny_imagenet or imagenette [[cifar10|fashion_mnist|tiny_imagenet|imagenette]]
+image_size: int = 32  # image side in pixels (paper: 224) [[8..224]]
+n_per_class: int = 50  # images per class drawn from the base set [[1..5000]]
+property_samples: int = 500  # images per variant averaged for the properties (paper: 2,000) [[1..100000]]
+seed: int = 0  # subset, noise draws, shapes [[0..2147483647]]
 
 # %%
 import matplotlib.pyplot as plt

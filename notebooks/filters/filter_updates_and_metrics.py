@@ -23,17 +23,17 @@
 # reused by the meta-model notebook.
 
 # %% tags=["parameters"]
-arch: str = "mini_resnet_deep"  # architecture (paper: resnet50, pretrained)
-base: str = "cifar10"  # base set (paper: ImageNette)
-variants: list = ["original", "blur_7_2", "noise_0.5"]  # variants to train on
-n_per_class: int = 40  # training images per class
-image_size: int = 32  # pixels (paper: 224)
-epochs: int = 4  # training epochs (paper: 30)
-batch_size: int = 50  # images per SGD step (not given in the paper)
-lr: float = 0.1  # initial SGD learning rate, cosine-annealed (paper: SGD from 0.1)
+arch: str = "mini_resnet_deep"  # architecture (paper: resnet50, pretrained) [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
+base: str = "cifar10"  # base set (paper: ImageNette) [[cifar10|fashion_mnist|tiny_imagenet|imagenette]]
+variants: list = ["original", "blur_7_2", "noise_0.5"]  # variants to train on [[original|dilate_1.25|dilate_1.5|dilate_2|dilate_2.5|dilate_3|resize_0.1|resize_0.25|resize_0.5|resize_0.75|blur_3_1|blur_7_2|blur_11_3|blur_15_4|blur_19_5|noise_0.1|noise_0.25|noise_0.5|noise_0.75|noise_1]]
+n_per_class: int = 40  # training images per class [[1..5000]]
+image_size: int = 32  # pixels (paper: 224) [[8..224]]
+epochs: int = 4  # training epochs (paper: 30) [[1..1000]]
+batch_size: int = 50  # images per SGD step (not given in the paper) [[1..4096]]
+lr: float = 0.1  # initial SGD learning rate, cosine-annealed (paper: SGD from 0.1) [[1e-6..10]]
 pretrained: bool = False  # start from torchvision's ImageNet weights (needs the internet)
-seed: int = 0  # data subset, noise and initialisation
-threads: int = 1  # torch CPU threads (one was faster than two on the shared 2-core machine)
+seed: int = 0  # data subset, noise and initialisation [[0..2147483647]]
+threads: int = 1  # torch CPU threads (one was faster than two on the shared 2-core machine) [[1..64]]
 
 # %%
 import matplotlib.pyplot as plt

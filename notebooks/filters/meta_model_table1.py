@@ -26,26 +26,26 @@
 # The models of the filter-update notebook are reused from the cache.
 
 # %% tags=["parameters"]
-archs: list = ["mini_resnet_deep", "mini_resnet_shallow", "mini_convnext"]  # all architectures (paper: resnet50, resnet18, mobilenet_v3_large, convnext_tiny)
-r50: str = "mini_resnet_deep"  # trained-on architecture of the R50 -> R18 rows
-r18: str = "mini_resnet_shallow"  # tested-on architecture of the R50 -> R18 rows
-held_out: str = "mini_convnext"  # tested-on architecture of the "three -> ConvNeXt" rows
-bases: list = ["cifar10"]  # base sets (paper: ImageNette, WHOI-Plankton)
-variants: list = ["original", "dilate_2", "resize_0.25", "resize_0.5", "blur_3_1", "blur_7_2", "blur_15_4", "noise_0.1", "noise_0.25", "noise_0.5", "noise_1"]  # variants per base (paper: all 20)
-scales: list = [0.2, 0.35, 0.5, 0.65, 0.8]  # object scales of the shapes sets ([] skips that row)
-n_per_class: int = 40  # training images per class (paper: 1,000)
-image_size: int = 32  # pixels (paper: 224)
-trials: int = 2  # training runs per dataset and architecture (paper: 3)
-epochs: int = 4  # training epochs (paper: 20-30)
-keep_every: int = 1  # a checkpoint, i.e. one meta-model sample, every this many epochs (paper: 5)
-batch_size: int = 50  # images per SGD step (not given in the paper)
-lr: float = 0.1  # initial SGD learning rate, cosine-annealed (paper: SGD from 0.1)
-property_samples: int = 300  # images averaged for each dataset's sharpness / noisiness (paper: 2,000)
-trees: int = 30  # random-forest trees (paper: 30)
-repeats: int = 5  # meta-model fits with different seeds (paper: 5)
+archs: list = ["mini_resnet_deep", "mini_resnet_shallow", "mini_convnext"]  # all architectures (paper: resnet50, resnet18, mobilenet_v3_large, convnext_tiny) [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
+r50: str = "mini_resnet_deep"  # trained-on architecture of the R50 -> R18 rows [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
+r18: str = "mini_resnet_shallow"  # tested-on architecture of the R50 -> R18 rows [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
+held_out: str = "mini_convnext"  # tested-on architecture of the "three -> ConvNeXt" rows [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
+bases: list = ["cifar10"]  # base sets (paper: ImageNette, WHOI-Plankton) [[cifar10|fashion_mnist|tiny_imagenet|imagenette]]
+variants: list = ["original", "dilate_2", "resize_0.25", "resize_0.5", "blur_3_1", "blur_7_2", "blur_15_4", "noise_0.1", "noise_0.25", "noise_0.5", "noise_1"]  # variants per base (paper: all 20) [[original|dilate_1.25|dilate_1.5|dilate_2|dilate_2.5|dilate_3|resize_0.1|resize_0.25|resize_0.5|resize_0.75|blur_3_1|blur_7_2|blur_11_3|blur_15_4|blur_19_5|noise_0.1|noise_0.25|noise_0.5|noise_0.75|noise_1]]
+scales: list = [0.2, 0.35, 0.5, 0.65, 0.8]  # object scales of the shapes sets ([] skips that row) [[0.05..1]]
+n_per_class: int = 40  # training images per class (paper: 1,000) [[1..5000]]
+image_size: int = 32  # pixels (paper: 224) [[8..224]]
+trials: int = 2  # training runs per dataset and architecture (paper: 3) [[1..100]]
+epochs: int = 4  # training epochs (paper: 20-30) [[1..1000]]
+keep_every: int = 1  # a checkpoint, i.e. one meta-model sample, every this many epochs (paper: 5) [[1..1000]]
+batch_size: int = 50  # images per SGD step (not given in the paper) [[1..4096]]
+lr: float = 0.1  # initial SGD learning rate, cosine-annealed (paper: SGD from 0.1) [[1e-6..10]]
+property_samples: int = 300  # images averaged for each dataset's sharpness / noisiness (paper: 2,000) [[1..100000]]
+trees: int = 30  # random-forest trees (paper: 30) [[1..1000]]
+repeats: int = 5  # meta-model fits with different seeds (paper: 5) [[1..100]]
 pretrained: bool = False  # fine-tune torchvision's ImageNet weights (paper: yes; needs the internet)
-seed: int = 0  # data subsets, noise, first trial's initialisation, forests
-threads: int = 1  # torch CPU threads (one was faster than two on the shared 2-core machine)
+seed: int = 0  # data subsets, noise, first trial's initialisation, forests [[0..2147483647]]
+threads: int = 1  # torch CPU threads (one was faster than two on the shared 2-core machine) [[1..64]]
 
 # %%
 import matplotlib.pyplot as plt

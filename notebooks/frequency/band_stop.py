@@ -26,16 +26,16 @@
 # harmonics and the shared background.
 
 # %% tags=["parameters"]
-arch: str = "simple_cnn"  # architecture (paper: resnet18_cifar)
-n_train: int = 200  # training images per class (same as the learning-order notebook)
-n_test: int = 50  # test images per class
-epochs: int = 10  # training epochs (same as the learning-order notebook)
-batch_size: int = 64  # images per step
-lr: float = 0.01  # SGD learning rate
-every: int = 4  # probe tracking interval (part of the cached model's key)
-max_steps: int = 40  # probe tracking horizon (part of the cached model's key)
-keep_fraction: float = 0.8  # a class "keeps its accuracy" at this fraction of its original TPR
-seed: int = 0  # data and training seed
+arch: str = "simple_cnn"  # architecture (paper: resnet18_cifar) [[simple_cnn|lenet5|alexnet_small|resnet18_cifar]]
+n_train: int = 200  # training images per class (same as the learning-order notebook) [[1..5000]]
+n_test: int = 50  # test images per class [[1..5000]]
+epochs: int = 10  # training epochs (same as the learning-order notebook) [[1..1000]]
+batch_size: int = 64  # images per step [[1..4096]]
+lr: float = 0.01  # SGD learning rate [[1e-6..10]]
+every: int = 4  # probe tracking interval (part of the cached model's key) [[1..100000]]
+max_steps: int = 40  # probe tracking horizon (part of the cached model's key) [[1..100000]]
+keep_fraction: float = 0.8  # a class "keeps its accuracy" at this fraction of its original TPR [[0.01..1]]
+seed: int = 0  # data and training seed [[0..2147483647]]
 
 # %%
 import matplotlib.pyplot as plt

@@ -28,16 +28,16 @@
 # and reused by the band-stop notebook.
 
 # %% tags=["parameters"]
-archs: list = ["simple_cnn"]  # architectures (paper: resnet18_cifar, alexnet_small)
-n_train: int = 200  # training images per class
-n_test: int = 50  # test (probe) images per class
-epochs: int = 10  # passes over the training set (the curves stop at max_steps)
-batch_size: int = 64  # images per step (paper: 64)
-lr: float = 0.01  # SGD learning rate (paper: 0.01)
-every: int = 4  # track the probe accuracy every this many steps
-max_steps: int = 40  # track up to this step
-threshold: float = 0.9  # TPR needed (and 1 - FPR) for a class to count as learned
-seed: int = 0  # data and training seed
+archs: list = ["simple_cnn"]  # architectures (paper: resnet18_cifar, alexnet_small) [[simple_cnn|lenet5|alexnet_small|resnet18_cifar]]
+n_train: int = 200  # training images per class [[1..5000]]
+n_test: int = 50  # test (probe) images per class [[1..5000]]
+epochs: int = 10  # passes over the training set (the curves stop at max_steps) [[1..1000]]
+batch_size: int = 64  # images per step (paper: 64) [[1..4096]]
+lr: float = 0.01  # SGD learning rate (paper: 0.01) [[1e-6..10]]
+every: int = 4  # track the probe accuracy every this many steps [[1..100000]]
+max_steps: int = 40  # track up to this step [[1..100000]]
+threshold: float = 0.9  # TPR needed (and 1 - FPR) for a class to count as learned [[0.51..1]]
+seed: int = 0  # data and training seed [[0..2147483647]]
 
 # %%
 import matplotlib.pyplot as plt

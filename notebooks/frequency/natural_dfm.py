@@ -29,17 +29,17 @@
 # the models, which are cached for the OOD notebook.
 
 # %% tags=["parameters"]
-dataset: str = "cifar10"  # "cifar10" (mirror) or "imagenette" (torchvision download; paper: ImageNet-10)
-image_size: int = 32  # pixels; CIFAR-10 is 32 only (paper: 224)
-arch: str = "simple_cnn"  # architecture (paper: ResNet-18 with the CIFAR stem)
-augments: list = ["none", "autoaugment", "augmix"]  # training variants (paper: + SIN, ResNet-50, VGG-16)
-n_per_class: int = 500  # training images per class (paper: all)
-epochs: int = 10  # training epochs (paper: 200)
-lr: float = 0.05  # SGD learning rate (paper: 0.01 over 200 epochs; 0.05 for a 10-epoch miniature)
-dfm_images: int = 10  # test images per class used to rank frequencies (paper: the whole test set)
-patch: int = 2  # frequency block size for the DFM search (paper: 1, single frequencies)
-top: float = 0.05  # fraction of frequencies kept in a DFM (paper: 5 %)
-seed: int = 0  # subset and training seed
+dataset: str = "cifar10"  # "cifar10" (mirror) or "imagenette" (torchvision download; paper: ImageNet-10) [[cifar10|imagenette]]
+image_size: int = 32  # pixels; CIFAR-10 is 32 only (paper: 224) [[16..160]]
+arch: str = "simple_cnn"  # architecture (paper: ResNet-18 with the CIFAR stem) [[simple_cnn|lenet5|alexnet_small|resnet18_cifar]]
+augments: list = ["none", "autoaugment", "augmix"]  # training variants (paper: + SIN, ResNet-50, VGG-16) [[none|autoaugment|augmix]]
+n_per_class: int = 500  # training images per class (paper: all) [[1..4500]]
+epochs: int = 10  # training epochs (paper: 200) [[1..1000]]
+lr: float = 0.05  # SGD learning rate (paper: 0.01 over 200 epochs; 0.05 for a 10-epoch miniature) [[1e-6..10]]
+dfm_images: int = 10  # test images per class used to rank frequencies (paper: the whole test set) [[1..100]]
+patch: int = 2  # frequency block size for the DFM search (paper: 1, single frequencies) [[1|2|4|8|16]]
+top: float = 0.05  # fraction of frequencies kept in a DFM (paper: 5 %) [[0.001..1]]
+seed: int = 0  # subset and training seed [[0..2147483647]]
 
 # %%
 import matplotlib.pyplot as plt

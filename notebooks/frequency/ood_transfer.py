@@ -21,18 +21,18 @@
 # is trained here first when that notebook has not run).
 
 # %% tags=["parameters"]
-dataset: str = "cifar10"  # "cifar10" (mirror) or "imagenette" (same as the natural-image notebook)
-image_size: int = 32  # pixels (same as the natural-image notebook)
-arch: str = "simple_cnn"  # architecture (same as the natural-image notebook)
-augment: str = "none"  # which training variant to test
-n_per_class: int = 500  # training images per class (same as the natural-image notebook)
-epochs: int = 10  # training epochs (same as the natural-image notebook)
-lr: float = 0.05  # SGD learning rate (same as the natural-image notebook)
-dfm_images: int = 10  # test images per class for the DFM search (same as there)
-patch: int = 2  # DFM block size (same as there)
-top: float = 0.05  # DFM fraction (paper: 5 %)
-ood_images: int = 500  # test images re-rendered in each style (class-balanced, seeded)
-seed: int = 0  # subset and training seed
+dataset: str = "cifar10"  # "cifar10" (mirror) or "imagenette" (same as the natural-image notebook) [[cifar10|imagenette]]
+image_size: int = 32  # pixels (same as the natural-image notebook) [[16..160]]
+arch: str = "simple_cnn"  # architecture (same as the natural-image notebook) [[simple_cnn|lenet5|alexnet_small|resnet18_cifar]]
+augment: str = "none"  # which training variant to test [[none|autoaugment|augmix]]
+n_per_class: int = 500  # training images per class (same as the natural-image notebook) [[1..4500]]
+epochs: int = 10  # training epochs (same as the natural-image notebook) [[1..1000]]
+lr: float = 0.05  # SGD learning rate (same as the natural-image notebook) [[1e-6..10]]
+dfm_images: int = 10  # test images per class for the DFM search (same as there) [[1..100]]
+patch: int = 2  # DFM block size (same as there) [[1|2|4|8|16]]
+top: float = 0.05  # DFM fraction (paper: 5 %) [[0.001..1]]
+ood_images: int = 500  # test images re-rendered in each style (class-balanced, seeded) [[10..1000]]
+seed: int = 0  # subset and training seed [[0..2147483647]]
 
 # %%
 import matplotlib.pyplot as plt

@@ -26,8 +26,8 @@
 # design: none of it can reproduce or contradict the paper.
 
 # %% tags=["parameters"]
-n_per_class: int = 300  # images per class used for the spectra
-seed: int = 0  # generator seed (class frequencies and samples)
+n_per_class: int = 300  # images per class used for the spectra [[1..5000]]
+seed: int = 0  # generator seed (class frequencies and samples) [[0..2147483647]]
 
 # %%
 import matplotlib.pyplot as plt
