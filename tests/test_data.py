@@ -150,3 +150,16 @@ def test_real_binary_tasks():
     assert len(cifar) == 50_000 and int(cifar.y.sum()) == 30_000
     tiny = data.binary_view(data.load("tiny_imagenet", "train"), "tiny_food_dogs")
     assert len(tiny) == 2500 and int(tiny.y.sum()) == 1250
+
+
+def test_balanced_split_holds_out_disjoint_images_and_keeps_the_subset() -> None:
+    from dataprints.data import balanced_split, balanced_subset
+
+    digits = data.load("digits", "train")
+    train, held = balanced_split(digits, 20, 5, seed=3)
+    assert torch.equal(train.x, balanced_subset(digits, 20, seed=3).x)
+    assert held.y.bincount().tolist() == [5] * 10
+    rows = {bytes(x.numpy()) for x in train.x}
+    assert not rows & {bytes(x.numpy()) for x in held.x}
+    with pytest.raises(ValueError, match="requested"):
+        balanced_split(digits, len(digits), 1)

@@ -76,7 +76,7 @@ def test_batched_losses_equal_the_naive_loop() -> None:
     assert torch.allclose(fast, slow, rtol=1e-4, atol=1e-5)
 
 
-def test_dfm_finds_the_frequency_the_model_relies_on(tmp_path) -> None:
+def test_dfm_finds_the_frequency_the_model_relies_on(tmp_path, isolated_cache) -> None:
     model = WaveDetector()
     x, y = wave_data()
     scores = dfm_scores(model, x, y, 3, patch=1, progress=False)
@@ -85,7 +85,7 @@ def test_dfm_finds_the_frequency_the_model_relies_on(tmp_path) -> None:
         assert dfms[k, 8 + kr, 8 + kc] and dfms[k, 8 - kr, 8 - kc]
     again = cached_dfm_scores(tmp_path, model, x, y, 3, progress=False)
     assert torch.equal(again, scores)
-    assert len(list(tmp_path.glob("dfm_scores_*.pt"))) == 1
+    assert len(list((isolated_cache / "artifacts").glob("DfmScores-*/tensors.pt"))) == 1
     assert torch.equal(cached_dfm_scores(tmp_path, model, x, y, 3, progress=False), scores)
     tpr, fpr = dfm_rates(model, x, y, dfms)
     assert min(tpr) == 1.0 and max(fpr) == 0.0  # each DFM alone keeps its class, and only it

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from dataprints.artifacts import load_state
-from dataprints.atomic import atomic_write
+from dataprints.artifacts import cached_tensors
 from dataprints.frequency.spectra import conjugate_index, from_spectrum, keep_only, spectrum
 from dataprints.progress import progress as progress_bar
 from dataprints.train import predict
@@ -109,18 +109,32 @@ def dfm_scores(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: 
     return torch.stack(scores)
 
 
+@dataclass(frozen=True)
+class DfmScores:
+    """Names one :func:`dfm_scores` result by content: the model's weights, the images, K, patch."""
+
+    model: str  # the trained model's cache folder name, for people reading the cache
+    weights_sha256: str
+    images_sha256: str
+    num_classes: int
+    patch: int
+
+
+def _digest(tensors: list[torch.Tensor]) -> str:
+    digest = hashlib.sha256()
+    for t in tensors:
+        digest.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
 def cached_dfm_scores(folder: Path, model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                       num_classes: int, patch: int = 1, chunk: int | None = None,
                       progress: bool = True) -> torch.Tensor:
-    """:func:`dfm_scores`, stored beside the trained model (``folder``) and reused next time."""
-    digest = hashlib.sha256(x.contiguous().numpy().tobytes() + y.numpy().tobytes())
-    digest.update(f"{num_classes}:{patch}".encode())
-    path = Path(folder) / f"dfm_scores_{digest.hexdigest()[:16]}.pt"
-    if path.is_file():
-        return load_state(path)["scores"]
-    scores = dfm_scores(model, x, y, num_classes, patch, chunk, progress)
-    atomic_write(path, lambda tmp: torch.save({"scores": scores}, tmp))
-    return scores
+    """:func:`dfm_scores` of the model trained in ``folder``, cached (verified) and reused."""
+    spec = DfmScores(Path(folder).name, _digest(list(model.state_dict().values())),
+                     _digest([x, y]), num_classes, patch)
+    return cached_tensors(spec, lambda: {"scores": dfm_scores(model, x, y, num_classes, patch,
+                                                              chunk, progress)})["scores"]
 
 
 def dominant_frequency_maps(scores: torch.Tensor, top: float = 0.05) -> torch.Tensor:
