@@ -174,11 +174,11 @@ def test_killed_run_resumes_with_its_recorded_curves(one_thread, isolated_cache)
 
 
 def test_concurrent_processes_share_one_training(isolated_cache):
-    procs = [_toy_process(isolated_cache) for _ in range(3)]
+    procs = [_toy_process(isolated_cache) for _ in range(2)]
     outs = [p.communicate(timeout=180) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
     words = sorted(out.split()[0] for out, _ in outs)
-    assert words == ["cache", "cache", "trained"]
+    assert words == ["cache", "trained"]  # the second waited for the first, then loaded
     assert all(out.split()[1] == "12" for out, _ in outs)
 
 

@@ -15,6 +15,7 @@ from dataprints.notebooks import (
     ParameterError,
     check_overrides,
     parameters,
+    parameters_source,
     read_notebook,
     run_notebook,
 )
@@ -34,6 +35,8 @@ def test_notebook_is_well_formed(path):
     nb = read_notebook(path)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     declared = parameters(path)  # exactly one parameters cell of annotated literals
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert [c.source for c in cells] == [parameters_source(path)]  # the plain-text reading
     assert declared, f"{key(path)} declares no parameters"
     for p in declared.values():
         assert p.help, f"{key(path)}: parameter {p.name} needs a comment saying what it means"
