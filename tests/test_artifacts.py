@@ -203,3 +203,24 @@ def test_training_config_fields_are_in_the_key():
     a = ToyRun()
     b = dataclasses.replace(a, train=TrainConfig(epochs=3, batch_size=16, lr=2e-3))
     assert artifacts.spec_key(a) != artifacts.spec_key(b)
+
+
+def test_unreadable_checkpoint_restarts_the_run_with_one_message(one_thread, capsys,
+                                                                isolated_cache):
+    spec = ToyRun(n=48)  # a run of its own, interrupted after its first checkpoint
+    with pytest.raises(KeyboardInterrupt):
+        def stop(state):
+            if state.step == 5:
+                raise KeyboardInterrupt
+        artifacts.train_cached(spec, keep_every=1, step_callbacks=[stop], progress=False)
+    (checkpoint,) = (isolated_cache / "artifacts").glob(".ToyRun-*.run/run/last.pt")
+    checkpoint.write_bytes(b"truncated")
+    capsys.readouterr()
+    resumed = artifacts.train_cached(spec, keep_every=1, progress=False)
+    err = capsys.readouterr().err
+    assert f"cannot read checkpoint {checkpoint}" in err and "afresh" in err
+    assert resumed.kept_epochs() == [0, 1, 2, 3] and not resumed.from_cache
+    fresh = artifacts.train_cached(dataclasses.replace(spec, train=TrainConfig(
+        epochs=3, batch_size=16, checkpoint_every=2)), keep_every=1, progress=False)
+    assert fresh.history == resumed.history  # the restart trained the same run from scratch
+
