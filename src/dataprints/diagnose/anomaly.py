@@ -52,7 +52,8 @@ def anomaly_filters(user: UserModel, data: UserData, n_scan: int = 500, seed: in
     layers, which = scanned_layers(user.model)
     if not layers:
         return Section.not_applicable(NAME, PAPER, "the model has no convolution to scan")
-    x, y = scan_subset((data.inputs(data.train), data.train.y), n_scan, seed)
+    images, y = scan_subset((data.train.x, data.train.y), n_scan, seed)
+    x = data.inputs(images)
     ks = tuple(k for k in K_RANGE if k < len(y))
     if not ks:
         return Section.not_applicable(
@@ -106,10 +107,16 @@ def anomaly_filters(user: UserModel, data: UserData, n_scan: int = 500, seed: in
                              f"value; on {len(y)} scanned samples it marks a large share of "
                              f"clusters as small, so counts are not comparable to the paper's.")
     if bool(outliers.any()):
-        idx = torch.nonzero(outliers).squeeze(1)[:SHOWN_OUTLIERS]
-        labels = ", ".join(data.train.classes[int(c)] for c in y[idx])
-        section.figures[f"outlier samples (in a cluster of ≤ {OUTLIER_CLUSTER_SIZE} in some "
-                        f"filter), first {len(idx)}: {labels}"] = png_grid(data.pixels(x[idx]))
+        idx = torch.nonzero(outliers).squeeze(1)
+        per_class = torch.bincount(y[idx], minlength=data.num_classes).tolist()
+        counts = ", ".join(f"{name} {n}" for name, n in zip(data.train.classes, per_class,
+                                                            strict=True) if n)
+        section.values["outliers_per_class"] = dict(zip(data.train.classes, per_class,
+                                                        strict=True))
+        shown = idx[:SHOWN_OUTLIERS]
+        section.figures[f"outlier samples (in a cluster of ≤ {OUTLIER_CLUSTER_SIZE} samples in "
+                        f"some filter): {len(idx)} of {len(y)} scanned ({counts}); the first "
+                        f"{len(shown)} shown"] = png_grid(data.pixels(x[shown]))
     else:
         section.notes.append(f"No sample falls in a cluster of at most {OUTLIER_CLUSTER_SIZE} "
                              f"in any filter: no outlier sample to show.")

@@ -54,7 +54,7 @@ def frequency_shortcuts(user: UserModel, data: UserData, outputs: int, dfm_image
         "dfm_images_per_class": dfm_images, "patch": patch, "top": top,
         "rate_images": len(y), "rule": {"tpr_at_least": SHORTCUT_TPR,
                                         "fpr_at_most": SHORTCUT_FPR},
-        "rates": [{k: v for k, v in r.items() if k != "model"} for r in rows],
+        "rates": [{k: v for k, v in r.items() if k not in ("model", "seed")} for r in rows],
         "shortcut_classes": flagged,
         "dfm_fraction": [float(d.float().mean()) for d in dfms],
     }
@@ -68,5 +68,5 @@ def frequency_shortcuts(user: UserModel, data: UserData, outputs: int, dfm_image
         section.notes.append(f"Frequencies are searched in {patch}x{patch} blocks (the paper: "
                              f"single frequencies) to keep the search small.")
     section.figures[f"top-{top:.0%} DFM per class ({', '.join(data.held_out.classes)}); white "
-                    f"= kept, centre = DC"] = png_grid(dfms[:, None].float(), ncols=10)
+                    f"= kept, centre = DC"] = png_grid(dfms[:, None].float(), ncols=10, cell=96)
     return section

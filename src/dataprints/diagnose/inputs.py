@@ -19,11 +19,12 @@ from torch import nn
 
 from dataprints.data import DATASETS, ImageSet, info, load
 from dataprints.models import MODELS, build_model
+from dataprints.progress import progress as progress_bar
 
 PREPROCESS = {
     "unit": "pixels in [0, 1]",
-    "standard": "per-channel (x - mean) / std of the training split (a named dataset: its "
-                "catalogued statistics)",
+    "standard": "per-channel (x - mean) / std of the training split (catalogued for a named "
+                "dataset)",
     "imagenet": "per-channel (x - mean) / std with ImageNet's statistics (torchvision's weights)",
     "centered": "the training-mean image subtracted (Haim et al.'s reconstructable MLPs)",
 }
@@ -95,8 +96,11 @@ class UserData:
         return len(self.train.classes)
 
     def inputs(self, images: ImageSet | torch.Tensor) -> torch.Tensor:
-        """Model inputs for uint8 images (an ImageSet) or float pixels in [0, 1]."""
-        x = images.float()
+        """Model inputs for uint8 images (an ImageSet or a tensor) or float pixels in [0, 1]."""
+        if isinstance(images, ImageSet):
+            x = images.float()
+        else:
+            x = images.float().div_(255.0) if images.dtype == torch.uint8 else images.float()
         shift, scale = self._stats
         return (x - shift) / scale
 
@@ -107,7 +111,7 @@ class UserData:
 
     def describe(self) -> dict[str, object]:
         return {"source": self.source, "classes": list(self.train.classes),
-                "image_shape": list(self.train.x.shape[1:]), "train_images": len(self.train),
+                "image_shape": _shape(self.train), "train_images": len(self.train),
                 "held_out_images": len(self.held_out), "held_out_split": self.held_out_name,
                 "preprocess": f"{self.preprocess}: {PREPROCESS[self.preprocess]}"}
 
@@ -117,7 +121,7 @@ def _shape(data: ImageSet) -> str:
 
 
 def load_data(data: str | Path, preprocess: str = "unit", held_out: str | None = None,
-              image_size: int | None = None) -> UserData:
+              image_size: int | None = None, progress: bool = True) -> UserData:
     """A supported dataset by name (its train and test splits), or an image folder in
     torchvision's ImageFolder layout: ``train/<class>/*.png`` beside a held-out split folder
     (``held_out``, else the first of :data:`HELD_OUT_FOLDERS` that exists)."""
@@ -147,12 +151,13 @@ def load_data(data: str | Path, preprocess: str = "unit", held_out: str | None =
         held_out = found[0]
     elif not (root / held_out).is_dir():
         raise InputError(f"{root} has no held-out folder {held_out}/")
-    train = read_image_folder(root / "train", image_size)
-    test = read_image_folder(root / held_out, image_size)
+    train = read_image_folder(root / "train", image_size, progress)
+    test = read_image_folder(root / held_out, image_size, progress)
     return UserData(train, test, preprocess, str(root), held_out)
 
 
-def read_image_folder(folder: Path, image_size: int | None = None) -> ImageSet:
+def read_image_folder(folder: Path, image_size: int | None = None, progress: bool = True,
+                      ) -> ImageSet:
     """``folder/<class>/<image>`` as uint8 tensors, classes in sorted order (ImageFolder's
     labels); one image size for all, or ``image_size`` to resize every image to it."""
     from PIL import Image
@@ -161,7 +166,8 @@ def read_image_folder(folder: Path, image_size: int | None = None) -> ImageSet:
     if not classes:
         raise InputError(f"{folder} holds no class folders (expected {folder}/<class>/<image>)")
     arrays, labels, sizes = [], [], {}
-    for label, cls in enumerate(classes):
+    for label, cls in enumerate(progress_bar(classes, enabled=progress, unit="class",
+                                             desc=f"read {folder.name}/")):
         files = sorted(p for p in (folder / cls).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not files:
             raise InputError(f"class folder {folder / cls} holds no images "

@@ -117,7 +117,7 @@ def render_html(sections: Sequence[Section], body: dict[str, Any]) -> str:
     head = (f"<p><b>Model:</b> {e(model['description'])} ({model['outputs']} output(s); "
             f"{model['checkpoints']} checkpoint(s) given)<br><b>Data:</b> {e(data['source'])}: "
             f"{data['train_images']} training and {data['held_out_images']} held-out "
-            f"({e(data['held_out_split'])}) images {e(_cell(data['image_shape']))}, classes "
+            f"({e(data['held_out_split'])}) images {e(data['image_shape'])}, classes "
             f"{e(', '.join(data['classes']))}; preprocessing {e(data['preprocess'])}</p>"
             f"<p class='meta'>dataprints {e(str(prov['dataprints']))}, git "
             f"{e(str(prov['git_sha']))}, torch {e(str(prov['torch']))}, {e(str(prov['device']))},"

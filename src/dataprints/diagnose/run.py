@@ -75,7 +75,7 @@ def diagnose(model: nn.Module | str | Path, data: str | Path | UserData,
             raise InputError(message)
     torch.manual_seed(seed)
     user_data = data if isinstance(data, UserData) else load_data(data, preprocess, held_out,
-                                                                  image_size)
+                                                                  image_size, progress)
     user = _user_model(model, user_data, [Path(w) for w in weights],
                        Path(initial) if initial is not None else None)
     outputs = check_compatible(user, user_data)
