@@ -67,6 +67,9 @@ def test_results_file_roundtrip(tmp_path, monkeypatch):
     assert saved["claims"][0]["interval"]["n"] == 3
     assert {"date", "git_sha", "device", "threads"} <= set(saved["provenance"])
     assert load_results(tmp_path)[0]["notebook"] == "chapter/nb"
+    (tmp_path / ".running-1" / "chapter").mkdir(parents=True)
+    (tmp_path / ".running-1" / "chapter" / "nb.json").write_text("{")  # half a run, unseen
+    assert len(load_results(tmp_path)) == 1
     table = res.claims_table()
     assert table["ours"].tolist()[1] == "—" and not table.isna().any().any()
     (tmp_path / "broken.json").write_text("{")

@@ -259,7 +259,10 @@ def provenance(notebook: Path | None = None) -> dict[str, Any]:
 def load_results(folder: Path) -> list[dict[str, Any]]:
     """Every results JSON under ``folder`` (sorted by notebook), skipping none silently."""
     out = []
-    for path in sorted(Path(folder).glob("**/*.json")):
+    folder = Path(folder)
+    for path in sorted(folder.glob("**/*.json")):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue  # a run's private staging folder, moved into place only when complete
         try:
             out.append(json.loads(path.read_text()))
         except json.JSONDecodeError as exc:
