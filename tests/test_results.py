@@ -77,12 +77,16 @@ def test_results_file_roundtrip(tmp_path, monkeypatch):
         load_results(tmp_path)
 
 
-def test_for_notebook_records_every_parameter_and_refuses_missing_ones():
+def test_for_notebook_records_every_parameter_and_refuses_missing_ones(tmp_path, monkeypatch):
+    (tmp_path / "notebooks" / "ch").mkdir(parents=True)
+    (tmp_path / "notebooks" / "ch" / "nb.py").write_text(
+        '# %% tags=["parameters"]\nn_per_class: int = 5  # images [[1..10]]\n'
+        'seed: int = 0  # seed\n\n# %%\nprint(n_per_class)\n')
+    monkeypatch.setattr("dataprints.results.repo_root", lambda: tmp_path)
     namespace = {"n_per_class": 7, "seed": 3, "unrelated": object()}
-    res = Results.for_notebook("frequency/synthetic_spectra", namespace)
+    res = Results.for_notebook("ch/nb", namespace)
     assert res.params == {"n_per_class": 7, "seed": 3}
-    assert res.save  # the real notebook's results carry its code hashes when saved
     with pytest.raises(ValueError, match="seed are not defined"):
-        Results.for_notebook("frequency/synthetic_spectra", {"n_per_class": 7})
+        Results.for_notebook("ch/nb", {"n_per_class": 7})
     with pytest.raises(FileNotFoundError, match="dataprints list"):
-        Results.for_notebook("frequency/no_such_notebook", namespace)
+        Results.for_notebook("ch/no_such_notebook", namespace)
