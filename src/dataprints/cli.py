@@ -1,4 +1,4 @@
-"""Command line: ``dataprints list | run NOTEBOOK [-p NAME VALUE] | book``."""
+"""Command line: ``dataprints list | run NOTEBOOK [-p NAME VALUE] | book | diagnose``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+from dataprints.diagnose import command as diagnose_command
 from dataprints.notebooks import PROFILES, NotebookFailed, ParameterError
 
 
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     book.add_argument("--no-execute", action="store_true",
                       help="render the notebooks executed earlier without running them again")
 
+    diagnose_command.add_arguments(sub.add_parser(
+        "diagnose", help="run the four diagnostics on your own trained model; write a report"))
+
     args = parser.parse_args(argv)
     # SIGTERM as an exception, so that a killed run removes its temporary files
     if threading.current_thread() is threading.main_thread():
@@ -43,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             return _list()
         if args.command == "run":
             return _run(args.notebook, args.profile, _overrides(args.parameter), args.output)
+        if args.command == "diagnose":
+            return diagnose_command.run(args)
         return _book(args.profile, args.no_execute)
     except (ParameterError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

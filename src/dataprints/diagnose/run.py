@@ -17,6 +17,7 @@ from dataprints.diagnose.inputs import (
     InputError,
     UserData,
     UserModel,
+    architectures,
     check_compatible,
     load_data,
     load_model,
@@ -46,6 +47,8 @@ def _user_model(model: nn.Module | str | Path, data: UserData, weights: Sequence
         return load_model(data, arch=str(model), weights=weights, initial=initial)
     if initial is not None:
         raise InputError("initial weights need an architecture name and its trained weights")
+    if not Path(model).is_file() and str(model) in architectures():
+        raise InputError(f"architecture {str(model)!r} needs its trained weights (a state dict)")
     return load_model(data, torchscript=Path(model))
 
 
