@@ -96,7 +96,10 @@ def read_report(out: Path) -> dict:
     page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)  # may hold any letters
     for bad in ("Traceback", "NaN", "nan</td>", "http://", "https://"):
         assert bad not in page, bad
-    return json.loads((out / "report.json").read_text())
+    def not_json(constant: str) -> None:
+        raise AssertionError(f"report.json holds {constant}, which is not valid JSON")
+
+    return json.loads((out / "report.json").read_text(), parse_constant=not_json)
 
 
 @pytest.mark.usefixtures("one_thread")
