@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 import torch
 
 from dataprints.artifacts import TrainedModel
 from dataprints.models import build_model
+from dataprints.recovered import reconstruction
 from dataprints.recovered.reconstruction import (
     ModifiedReLU,
     ReconstructionConfig,
+    ReconstructionRun,
     candidate_signs,
     kkt_terms,
     reconstruct,
     reconstruct_cached,
     tuned_config,
+    tuned_source,
     with_modified_relu,
 )
+from dataprints.recovered.training import BinaryData, HaimRecipe, TrainingRun
 from dataprints.train import History, TrainConfig, train
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -96,19 +103,31 @@ def test_reconstruction_lowers_the_kkt_loss_and_leaves_the_model_untouched() -> 
     assert torch.equal(again.x, result.x)  # seeded: the same run twice
 
 
-def test_cached_reconstruction_is_reused(tmp_path: object) -> None:
-    model = _mlp()
-    trained = TrainedModel(model, History(), "k" * 16, tmp_path, False)  # type: ignore[arg-type]
+def test_cached_reconstruction_is_keyed_by_the_run_and_reused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _mlp(size=8)
+    trained = TrainedModel(model, History(), "k", Path("."), False)
     cfg = ReconstructionConfig(candidates=4, iterations=3, lr=0.01, init_scale=0.1,
                                lambda_min=0.1, alpha=10.0, log_every=1)
-    first = reconstruct_cached(trained, (1, 4, 4), cfg, progress=False)
-    second = reconstruct_cached(trained, (1, 4, 4), cfg, progress=False)
-    assert not first.from_cache and second.from_cache
+    run = ReconstructionRun(TrainingRun(BinaryData("digits", (0,), (1,), 2), HaimRecipe()), cfg)
+    calls = []
+    real = reconstruction.reconstruct
+
+    def counted(*args: object, **kwargs: object) -> reconstruction.Reconstruction:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reconstruction, "reconstruct", counted)
+    first = reconstruct_cached(run, trained, progress=False)
+    second = reconstruct_cached(run, trained, progress=False)
+    assert len(calls) == 1  # the second call loaded the artifact
     assert torch.equal(first.x, second.x) and second.iteration == [1, 2, 3]
-    third = reconstruct_cached(trained, (1, 4, 4), ReconstructionConfig(
-        candidates=4, iterations=3, lr=0.01, init_scale=0.1, lambda_min=0.1, alpha=10.0,
-        seed=1), progress=False)
-    assert not third.from_cache and not torch.equal(third.x, first.x)
+    assert second.seconds == first.seconds > 0  # the run's time is kept with it
+    other = reconstruct_cached(replace(run, cfg=replace(cfg, seed=1)), trained, progress=False)
+    assert len(calls) == 2 and not torch.equal(other.x, first.x)
+    mnist_task = replace(run, model=replace(run.model, data=BinaryData("digits", (0,), (2,), 2)))
+    reconstruct_cached(mnist_task, trained, progress=False)
+    assert len(calls) == 3  # the class lists are part of the key
 
 
 def test_configs_reject_bad_values_with_the_valid_choices() -> None:
@@ -116,6 +135,10 @@ def test_configs_reject_bad_values_with_the_valid_choices() -> None:
     assert tuned_config("cifar10", iterations=10).iterations == 10
     with pytest.raises(ValueError, match="choose one of"):
         tuned_config("imagenet")
+    # datasets without a tuned run: the stated default by colour
+    assert tuned_source("tiny_imagenet") == tuned_source("cifar100") == "cifar10"
+    assert tuned_source("fashion_mnist") == "mnist"
+    assert tuned_config("fashion_mnist") == tuned_config("mnist")
     with pytest.raises(ValueError, match="even number"):
         ReconstructionConfig(candidates=3)
     with pytest.raises(ValueError, match="dtype must be one of"):

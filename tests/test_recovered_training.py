@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 from conftest import needs_mirror
@@ -9,6 +11,7 @@ from conftest import needs_mirror
 from dataprints.data import binary_view, first_n_per_class, load
 from dataprints.models import HomogeneousMLP
 from dataprints.recovered.training import (
+    BinaryData,
     HaimRecipe,
     StopAtLoss,
     clean_test_accuracy,
@@ -82,9 +85,30 @@ def test_recipe_defaults_are_the_papers_and_bad_values_are_refused() -> None:
         HaimRecipe(stop_loss=0).train_config()
 
 
+def test_binary_data_is_any_two_class_lists_and_refuses_bad_ones() -> None:
+    own = BinaryData("cifar10", (3,), (5,), 10)
+    assert BinaryData.of_task("cifar10_vehicles_animals", 10) == BinaryData(
+        "cifar10", (0, 1, 8, 9), (2, 3, 4, 5, 6, 7), 10)
+    assert own != replace(own, positive=(6,)) and hash(own) == hash(BinaryData("cifar10", (3,),
+                                                                               (5,), 10))
+    with pytest.raises(ValueError, match="both sides"):
+        BinaryData("cifar10", (3, 4), (4,), 10)
+    with pytest.raises(ValueError, match=r"class indices in 0\.\.9"):
+        BinaryData("mnist", (10,), (1,), 10)
+    with pytest.raises(ValueError, match="non-empty"):
+        BinaryData("mnist", (), (1,), 10)
+    with pytest.raises(ValueError, match="unknown dataset"):
+        BinaryData("imagenet", (0,), (1,), 10)
+    with pytest.raises(ValueError, match="unknown bias"):
+        BinaryData("mnist", (0,), (1,), 10, "square4")
+    with pytest.raises(ValueError, match="give the dataset and class lists"):
+        BinaryData.of_task("mnist_three_way", 3)
+
+
 @needs_mirror
 def test_prepare_biases_the_training_set_only_and_subtracts_its_mean() -> None:
-    data = prepare("mnist_even_odd", 3, "square1")
+    spec = BinaryData.of_task("mnist_even_odd", 3, "square1")
+    data = prepare(spec)
     assert data.x.shape == (6, 1, 28, 28) and data.x.dtype == torch.float64
     assert data.y.tolist().count(0) == data.y.tolist().count(1) == 3
     assert float(data.x.mean(dim=0).abs().max()) < 1e-12  # the training mean is subtracted
@@ -94,33 +118,43 @@ def test_prepare_biases_the_training_set_only_and_subtracts_its_mean() -> None:
     clean_test = binary_view(load("mnist", "test"), "mnist_even_odd")
     assert torch.allclose(data.x_test + data.mean, clean_test.float().double(), atol=1e-6)
     first = first_n_per_class(binary_view(load("mnist", "train"), "mnist_even_odd"), 3)
-    assert torch.allclose(prepare("mnist_even_odd", 3).images01, first.float().double(),
+    assert torch.allclose(prepare(replace(spec, bias="none")).images01, first.float().double(),
                           atol=1e-6)
-    unseen = unseen_images("mnist_even_odd", 3, 4, "square1")
+    unseen = unseen_images(spec, 4)
     assert unseen.shape == (8, 1, 28, 28)
     distances = torch.cdist(unseen.flatten(1), data.images01.flatten(1))
     assert float(distances.min()) > 1.0  # none of them is a training image
-    with pytest.raises(ValueError, match="choose one of"):
-        prepare("mnist_three_way", 3)
+
+
+@needs_mirror
+def test_a_users_task_keeps_only_its_classes() -> None:
+    data = prepare(BinaryData("mnist", (3,), (8,), 4))
+    raw = load("mnist", "train")
+    threes = raw.x[raw.y == 3][:4].float().double() / 255
+    assert torch.allclose(data.images01[data.y == 0], threes, atol=1e-6)
+    test = load("mnist", "test")
+    assert len(data.y_test) == int(((test.y == 3) | (test.y == 8)).sum())
 
 
 @needs_mirror
 def test_train_model_reaches_the_stop() -> None:
-    data = prepare("mnist_even_odd", 4)
+    data = prepare(BinaryData.of_task("mnist_even_odd", 4))
     recipe = HaimRecipe(max_steps=3000, schedule="loss_normalized", stop_loss=1e-2, width=32,
                         dtype="float32")
-    trained = train_model(data, 4, recipe, progress=False)
+    trained = train_model(data, recipe, progress=False)
     assert trained.history.train_loss[-1] < 1e-2 and trained.history.train_acc[-1] == 1.0
     assert len(trained.history.epoch) < 3000
     assert 0.5 < clean_test_accuracy(trained, data) <= 1.0
 
 
 @needs_mirror
-def test_train_model_is_cached_per_bias() -> None:
+def test_train_model_is_cached_per_bias_and_class_lists() -> None:
     recipe = HaimRecipe(max_steps=3, width=16, dtype="float32")
-    data = prepare("mnist_even_odd", 2)
-    first = train_model(data, 2, recipe, progress=False)
-    again = train_model(data, 2, recipe, progress=False)
+    spec = BinaryData.of_task("mnist_even_odd", 2)
+    first = train_model(prepare(spec), recipe, progress=False)
+    again = train_model(prepare(spec), recipe, progress=False)
     assert not first.from_cache and again.from_cache and again.key == first.key
-    other = train_model(prepare("mnist_even_odd", 2, "square1"), 2, recipe, progress=False)
+    other = train_model(prepare(replace(spec, bias="square1")), recipe, progress=False)
     assert other.key != first.key  # the bias is part of the cache key
+    own = train_model(prepare(BinaryData("mnist", (0,), (1,), 2)), recipe, progress=False)
+    assert own.key not in (first.key, other.key)  # so are the classes, not a task name

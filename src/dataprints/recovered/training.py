@@ -8,23 +8,86 @@ training error and loss < 1e-5 (Mehmanchi et al. §5.1), through the shared trai
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
 
 from dataprints.artifacts import TrainedModel, train_cached
-from dataprints.data import BINARY_TASKS, binary_view, first_n_per_class, load
-from dataprints.data.biases import apply_bias
+from dataprints.data import BINARY_TASKS, DATASETS, first_n_per_class, load
+from dataprints.data.biases import BIASES, apply_bias
+from dataprints.data.sources import ImageSet
 from dataprints.models import build_model
 from dataprints.train import TrainConfig, TrainState, evaluate
+
+
+@dataclass(frozen=True)
+class BinaryData:
+    """Which images a reconstruction experiment trains on; frozen, it is also the cache key.
+
+    Any supported dataset and any two disjoint lists of its class indices make a task, e.g.
+    cats (3) against dogs (5) on CIFAR-10: ``BinaryData("cifar10", (3,), (5,), 50)``. The
+    training set is the first ``n_per_class`` images of each side in dataset order (Haim et
+    al.'s choice), with ``bias`` applied to it (never to the test set).
+    """
+
+    dataset: str
+    negative: tuple[int, ...]  # original class indices that become label 0
+    positive: tuple[int, ...]  # original class indices that become label 1
+    n_per_class: int
+    bias: str = "none"
+    bias_seed: int = 0  # draws the trigger positions of levels 2 and 3
+
+    def __post_init__(self) -> None:
+        if self.dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}; choose one of {sorted(DATASETS)}")
+        classes = DATASETS[self.dataset].num_classes
+        for side, labels in (("negative", self.negative), ("positive", self.positive)):
+            if not labels or not all(isinstance(c, int) and 0 <= c < classes for c in labels):
+                raise ValueError(f"{side} classes must be a non-empty tuple of class indices in "
+                                 f"0..{classes - 1} of {self.dataset}, got {labels!r}")
+        both = sorted(set(self.negative) & set(self.positive))
+        if both:
+            raise ValueError(f"classes {both} are on both sides of the task")
+        if self.n_per_class < 1:
+            raise ValueError(f"n_per_class must be >= 1, got {self.n_per_class}")
+        if self.bias not in BIASES:
+            raise ValueError(f"unknown bias {self.bias!r}; choose one of {BIASES}")
+
+    @classmethod
+    def of_task(cls, task: str, n_per_class: int, bias: str = "none",
+                bias_seed: int = 0) -> BinaryData:
+        """The data of one of the papers' named tasks (:data:`BINARY_TASKS`)."""
+        if task not in BINARY_TASKS:
+            raise ValueError(f"unknown task {task!r}; choose one of {sorted(BINARY_TASKS)} or "
+                             f"give the dataset and class lists to BinaryData")
+        spec = BINARY_TASKS[task]
+        return cls(spec.dataset, tuple(spec.negative), tuple(spec.positive), n_per_class, bias,
+                   bias_seed)
+
+    def view(self, split: str) -> ImageSet:
+        """The split's images of the two sides, relabelled 0 / 1, dataset order kept."""
+        return _binary_split(self.dataset, self.negative, self.positive, split)
+
+
+@functools.lru_cache(maxsize=4)
+def _binary_split(dataset: str, negative: tuple[int, ...], positive: tuple[int, ...],
+                  split: str) -> ImageSet:
+    """Kept in memory: one experiment reads its splits several times (training, test, the null
+    baseline's unseen images), and a CIFAR-10 train split takes seconds to load."""
+    data = load(dataset, split)
+    neg = torch.isin(data.y, torch.tensor(negative))
+    pos = torch.isin(data.y, torch.tensor(positive))
+    keep = torch.nonzero(neg | pos).squeeze(1)
+    return ImageSet(data.x[keep], pos[keep].long(), ("label 0", "label 1"),
+                    f"{data.name}:{negative}v{positive}", data.source)
 
 
 @dataclass(frozen=True)
 class BinaryTrainingSet:
     """A reconstruction experiment's data: training images as trained on, and the clean test set."""
 
-    task: str
-    bias: str
+    spec: BinaryData
     x: torch.Tensor  # (n, C, H, W) float64, training mean subtracted
     y: torch.Tensor  # (n,) 0/1
     mean: torch.Tensor  # (C, H, W) the training mean that was subtracted
@@ -38,42 +101,38 @@ class BinaryTrainingSet:
 
     @property
     def dataset(self) -> str:
-        return BINARY_TASKS[self.task].dataset
+        return self.spec.dataset
+
+    @property
+    def bias(self) -> str:
+        return self.spec.bias
 
 
-def prepare(task: str, n_per_class: int, bias: str = "none", bias_seed: int = 0,
-            ) -> BinaryTrainingSet:
-    """The first ``n_per_class`` training images of each class of ``task`` with ``bias``.
+def prepare(spec: BinaryData) -> BinaryTrainingSet:
+    """The training images of ``spec`` with their bias, mean-subtracted, and the clean test set.
 
-    The test set is the task's whole (clean) test split available: all 10,000 MNIST test
-    images, the mirror's first 1,000 CIFAR-10 test images, the 500 Tiny ImageNet val images.
+    The test set is the whole test split available for the two sides: all MNIST test images,
+    the mirror's first 1,000 CIFAR-10 test images, the Tiny ImageNet val images.
     """
-    if task not in BINARY_TASKS:
-        raise ValueError(f"unknown task {task!r}; choose one of {sorted(BINARY_TASKS)}")
-    dataset = BINARY_TASKS[task].dataset
-    train_set = first_n_per_class(binary_view(load(dataset, "train"), task), n_per_class)
-    test_set = binary_view(load(dataset, "test"), task)
-    x = apply_bias(train_set.float().double(), train_set.y, bias, dataset, bias_seed)
+    train_set = first_n_per_class(spec.view("train"), spec.n_per_class)
+    test_set = spec.view("test")
+    x = apply_bias(train_set.float().double(), train_set.y, spec.bias, spec.dataset,
+                   spec.bias_seed)
     mean = x.mean(dim=0)
-    return BinaryTrainingSet(task, bias, x - mean, train_set.y, mean,
-                             test_set.float().double() - mean, test_set.y)
+    return BinaryTrainingSet(spec, x - mean, train_set.y, mean, test_set.float().double() - mean,
+                             test_set.y)
 
 
-def unseen_images(task: str, after_per_class: int, n_per_class: int, bias: str = "none",
-                  bias_seed: int = 0) -> torch.Tensor:
-    """The first ``n_per_class`` images per class that come after a training set of the first
-    ``after_per_class`` (so never trained on), in [0, 1] with the same bias: the "reconstructions"
-    of the score's null baseline."""
-    dataset = BINARY_TASKS[task].dataset
-    view = binary_view(load(dataset, "train"), task)
-    if after_per_class < 1:
-        raise ValueError(f"after_per_class must be >= 1, got {after_per_class}")
+def unseen_images(spec: BinaryData, n_per_class: int) -> torch.Tensor:
+    """The first ``n_per_class`` images per side after the training set of ``spec`` (so never
+    trained on), in [0, 1] with the same bias: the "reconstructions" of the null baseline."""
+    view = spec.view("train")
     # position just after the last image of the training set (first n per class in order)
-    cut = max(int(torch.nonzero(view.y == label).squeeze(1)[after_per_class - 1])
+    cut = max(int(torch.nonzero(view.y == label).squeeze(1)[spec.n_per_class - 1])
               for label in (0, 1)) + 1
-    rest = view.subset(torch.arange(cut, len(view)))
-    chosen = first_n_per_class(rest, n_per_class)
-    return apply_bias(chosen.float().double(), chosen.y, bias, dataset, bias_seed)
+    chosen = first_n_per_class(view.subset(torch.arange(cut, len(view))), n_per_class)
+    return apply_bias(chosen.float().double(), chosen.y, spec.bias, spec.dataset,
+                      spec.bias_seed)
 
 
 @dataclass(frozen=True)
@@ -113,23 +172,32 @@ class StopAtLoss:
             state.stop = True
 
 
-def train_model(data: BinaryTrainingSet, n_per_class: int, recipe: HaimRecipe,
-                bias_seed: int = 0, progress: bool = True) -> TrainedModel:
+@dataclass(frozen=True)
+class TrainingRun:
+    """One model of the chapter, named by its data and recipe (the model cache's key)."""
+
+    data: BinaryData
+    recipe: HaimRecipe
+
+    def build_model(self) -> torch.nn.Module:
+        meta = DATASETS[self.data.dataset]
+        return build_model("mlp", in_channels=meta.channels, image_size=meta.size,
+                           num_classes=2, width=self.recipe.width,
+                           init_scale=self.recipe.init_scale)
+
+    def train_config(self) -> TrainConfig:
+        return self.recipe.train_config()
+
+    def training_data(self) -> tuple[tuple[torch.Tensor, torch.Tensor], None]:
+        data = prepare(self.data)
+        return (data.x, data.y), None
+
+
+def train_model(data: BinaryTrainingSet, recipe: HaimRecipe,
+                progress: bool = True) -> TrainedModel:
     """Train (or load from the cache) the MLP of ``recipe`` on ``data``."""
-    c, h, w = data.x.shape[1:]
-    spec = {"chapter": "recovered", "task": data.task, "n_per_class": n_per_class,
-            "bias": data.bias, "bias_seed": bias_seed, "mean_subtracted": True,
-            "model": "mlp", "width": recipe.width, "init_scale": recipe.init_scale,
-            "stop_loss": recipe.stop_loss}
-
-    def build() -> torch.nn.Module:
-        return build_model("mlp", in_channels=c, image_size=h, num_classes=2,
-                           width=recipe.width, init_scale=recipe.init_scale)
-
-    if h != w:
-        raise ValueError(f"expected square images, got {h}x{w}")
-    return train_cached(spec, build, recipe.train_config(), (data.x, data.y),
-                        callbacks=[StopAtLoss(recipe.stop_loss)], progress=progress)
+    return train_cached(TrainingRun(data.spec, recipe), callbacks=[StopAtLoss(recipe.stop_loss)],
+                        progress=progress)
 
 
 def clean_test_accuracy(trained: TrainedModel, data: BinaryTrainingSet) -> float:
