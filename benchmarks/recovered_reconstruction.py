@@ -3,6 +3,10 @@ d = 3072, width 1000), against a plain matmul of the same size timed in the same
 against computing the KKT sum with a Python loop over the candidates.
 
     python benchmarks/recovered_reconstruction.py [--dtype float32|float64] [--iterations 3]
+        [--n-per-class 250] [--width 1000]
+
+(``--n-per-class 50 --width 500`` is the reference profile's size; its notebooks record the time
+each cached reconstruction actually took per step.)
 
 FLOP model of one iteration: the five big matmuls of the forward pass and of the per-parameter
 gradients (2m(d w + w^2) + 2m(2 w^2 + d w)), each counted once more for each of the two
@@ -78,8 +82,10 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=3, help="timed iterations")
     parser.add_argument("--loop-samples", type=int, default=40,
                         help="candidates timed in the per-sample loop (scaled to m)")
+    parser.add_argument("--n-per-class", type=int, default=250, help="n per class (m = 4 n)")
+    parser.add_argument("--width", type=int, default=1000, help="hidden units per layer")
     args = parser.parse_args()
-    n, d, w = 500, 3072, 1000
+    n, d, w = 2 * args.n_per_class, 3072, args.width
     m = 2 * n
     dtype = DTYPES[args.dtype]
     torch.manual_seed(0)
