@@ -16,9 +16,9 @@ import pytest
 import torch
 from PIL import Image
 
-import dataprints.diagnose
+import dataprints.diagnostics
 from dataprints import cli
-from dataprints.diagnose.inputs import InputError, load_data
+from dataprints.diagnostics.inputs import InputError, load_data
 from dataprints.models import build_model
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:FutureWarning")
@@ -240,7 +240,7 @@ def test_help_documents_every_option(capsys):
 
 def test_a_failing_diagnostic_is_reported_and_the_others_still_run(tmp_path, binary_folder,
                                                                     monkeypatch, capsys):
-    from dataprints.diagnose import frequency
+    from dataprints.diagnostics import frequency
 
     def broken(*args, **kwargs):
         raise RuntimeError("out of memory in the DFM search")

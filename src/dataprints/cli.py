@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from dataprints.diagnose import command as diagnose_command
+from dataprints.diagnostics import command as diagnose_command
 from dataprints.notebooks import PROFILES, NotebookFailed, ParameterError
 
 
@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     book.add_argument("--profile", choices=PROFILES, default="quick")
     book.add_argument("--no-execute", action="store_true",
                       help="render the notebooks executed earlier without running them again")
+    book.add_argument("--force", action="store_true",
+                      help="rerun every notebook, even those whose source, parameters, package "
+                      "code and data are unchanged since their last successful run")
 
     diagnose_command.add_arguments(sub.add_parser(
         "diagnose", help="run the four diagnostics on your own trained model; write a report"))
@@ -49,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args.notebook, args.profile, _overrides(args.parameter), args.output)
         if args.command == "diagnose":
             return diagnose_command.run(args)
-        return _book(args.profile, args.no_execute)
+        return _book(args.profile, args.no_execute, args.force)
     except (ParameterError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -89,13 +92,15 @@ def _run(notebook: Path, profile: str, overrides: dict[str, str], output: Path |
     return 0
 
 
-def _book(profile: str, no_execute: bool) -> int:
+def _book(profile: str, no_execute: bool, force: bool = False) -> int:
     from dataprints.book import execute_all, render, write_scorecard
 
     start = time.perf_counter()
     if not no_execute:
-        runs = execute_all(profile)
-        print(f"executed {len(runs)} notebooks in {sum(r.seconds for r in runs):.1f} s")
+        runs = execute_all(profile, force=force)
+        ran = [r for r in runs if not r.cached]
+        print(f"executed {len(ran)} notebooks in {sum(r.seconds for r in ran):.1f} s; "
+              f"{len(runs) - len(ran)} unchanged since their last run")
     write_scorecard()
     try:
         render()

@@ -153,7 +153,7 @@ class Results:
 
     def record(self, name: str, value: Any) -> Any:
         """Keep a headline number (or small table as a dict/list); returns ``value``."""
-        self.values[name] = _plain(value)
+        self.values[name] = plain(value)
         return value
 
     def claim(self, claim: Claim, ours: Any, note: str = "", varies: str = "") -> str:
@@ -166,7 +166,7 @@ class Results:
             raise ValueError(f"claim {claim.id}: say what varies across the {len(ours)} "
                              f"replicates (varies=...)")
         judged = judge(claim, ours)
-        self.claims.append({**asdict(claim), "ours": _plain(ours), "varies": varies,
+        self.claims.append({**asdict(claim), "ours": plain(ours), "varies": varies,
                             "note": note, **judged})
         return judged["verdict"]
 
@@ -209,7 +209,7 @@ class Results:
         nonfinite: dict[str, str] = {}
         body = {"notebook": self.notebook, "profile": profile(), "params": self.params,
                 "values": self.values, "claims": self.claims, "figures": self.figures}
-        body = _finite_json(_plain(body), "", nonfinite)
+        body = json_safe(body, nonfinite)
         notebook = repo_root() / "notebooks" / f"{self.notebook}.py"
         return write_json(self.path(), {**body, "nonfinite": nonfinite,
                                         "provenance": provenance(notebook)})
@@ -283,14 +283,20 @@ def _finite_json(value: Any, where: str, found: dict[str, str]) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
+def json_safe(value: Any, nonfinite: dict[str, str]) -> Any:
+    """``value`` as standard JSON values: tensors and numpy scalars become plain numbers, and
+    every non-finite float becomes None with its path and value noted in ``nonfinite``."""
+    return _finite_json(plain(value), "", nonfinite)
+
+
+def plain(value: Any) -> Any:
     """Tensors and numpy scalars become plain Python numbers/lists for JSON."""
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().tolist()
     if hasattr(value, "tolist") and not isinstance(value, str | bytes):
         return value.tolist()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value

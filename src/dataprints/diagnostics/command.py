@@ -91,8 +91,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the diagnosis the parsed options describe; 2 when the inputs are refused."""
     from dataprints.data import CorruptData, DatasetUnavailable
-    from dataprints.diagnose.inputs import InputError
-    from dataprints.diagnose.run import diagnose
+    from dataprints.diagnostics.inputs import InputError
+    from dataprints.diagnostics.run import diagnose
 
     if args.torchscript is not None and (args.arch or args.weights or args.initial):
         print("error: give --torchscript alone, or --arch with --weights (and --initial), not "

@@ -1,14 +1,12 @@
 """Diagnose your own model: the four chapters' readings of one trained classifier, one report.
 
 ``dataprints.diagnose(model, data, out)`` (this package is callable) or
-``dataprints.diagnose.diagnose``; on the command line ``dataprints diagnose``. Heavy modules
+``dataprints.diagnostics.diagnose``; on the command line ``dataprints diagnose``. Heavy modules
 load on first use, so the command line's help stays fast.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
 _EXPORTS = {"diagnose": "run", "Report": "report", "InputError": "inputs", "load_data": "inputs",
@@ -21,15 +19,3 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class _Callable(types.ModuleType):
-    """``dataprints.diagnose(...)`` calls :func:`dataprints.diagnose.run.diagnose`."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from dataprints.diagnose.run import diagnose
-
-        return diagnose(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _Callable

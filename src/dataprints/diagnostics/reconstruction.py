@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dataprints.diagnose.inputs import UserData, UserModel
-from dataprints.diagnose.section import Section, png_grid
+from dataprints.diagnostics.inputs import UserData, UserModel
+from dataprints.diagnostics.section import Section, png_grid
 from dataprints.recovered.reconstruction import reconstruct, tuned_config
 from dataprints.recovered.score import minmax_scale, null_scores, pairs_for_display, score, ssim
 

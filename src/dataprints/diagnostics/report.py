@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from dataprints.atomic import atomic_write, write_json
-from dataprints.diagnose.section import Section
-from dataprints.results import _finite_json, _plain, provenance
+from dataprints.diagnostics.section import Section
+from dataprints.results import json_safe, provenance
 
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
@@ -58,7 +58,7 @@ def write_report(folder: Path, sections: Sequence[Section], header: dict[str, An
     folder = Path(folder)
     nonfinite: dict[str, str] = {}
     body = {**header, "diagnostics": {s.name: _section_json(s) for s in sections}}
-    body = _finite_json(_plain(body), "", nonfinite)
+    body = json_safe(body, nonfinite)
     body = {**body, "nonfinite": nonfinite, "provenance": provenance()}
     write_json(folder / "report.json", body)
     page = render_html(sections, body)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import torch
 
-from dataprints.diagnose.inputs import UserData, UserModel
-from dataprints.diagnose.section import Section, png_grid
+from dataprints.diagnostics.inputs import UserData, UserModel
+from dataprints.diagnostics.section import Section, png_grid
 from dataprints.frequency.claims import SHORTCUT_FPR, SHORTCUT_TPR, strong_shortcuts
 from dataprints.frequency.dfm import dfm_scores, dominant_frequency_maps
 from dataprints.frequency.shortcuts import rate_rows

@@ -13,8 +13,8 @@ from dataprints.anomaly.features import capture, relu_after_conv, scannable_laye
 from dataprints.anomaly.outliers import outlier_samples
 from dataprints.anomaly.runs import scan_subset
 from dataprints.anomaly.scan import K_RANGE, LayerScan, scan_model
-from dataprints.diagnose.inputs import UserData, UserModel
-from dataprints.diagnose.section import Section, png_grid
+from dataprints.diagnostics.inputs import UserData, UserModel
+from dataprints.diagnostics.section import Section, png_grid
 from dataprints.progress import progress as progress_bar
 
 NAME, PAPER = "anomaly filters", "Dou et al. 2024, §3.4, Table 1 (exp. 1), Table 2"

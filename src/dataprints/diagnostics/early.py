@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dataprints.diagnose.inputs import UserModel
-from dataprints.diagnose.section import Section, png_grid
+from dataprints.diagnostics.inputs import UserModel
+from dataprints.diagnostics.section import Section, png_grid
 from dataprints.filters.metrics import METRICS
 from dataprints.models import first_conv
 from dataprints.paths import repo_root

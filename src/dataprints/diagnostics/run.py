@@ -12,8 +12,8 @@ from types import ModuleType
 import torch
 from torch import nn
 
-from dataprints.diagnose import anomaly, early, frequency, reconstruction
-from dataprints.diagnose.inputs import (
+from dataprints.diagnostics import anomaly, early, frequency, reconstruction
+from dataprints.diagnostics.inputs import (
     InputError,
     UserData,
     UserModel,
@@ -22,8 +22,8 @@ from dataprints.diagnose.inputs import (
     load_data,
     load_model,
 )
-from dataprints.diagnose.report import Report, write_report
-from dataprints.diagnose.section import Section
+from dataprints.diagnostics.report import Report, write_report
+from dataprints.diagnostics.section import Section
 
 
 def _timed(module: ModuleType, fn: Callable[[], Section]) -> Section:
@@ -65,7 +65,7 @@ def diagnose(model: nn.Module | str | Path, data: str | Path | UserData,
     ``weights`` (state dicts; several = checkpoints of one run in training order, the last is
     diagnosed); or a TorchScript file. ``data``: a supported dataset name or an ImageFolder
     root with ``train/`` and a held-out split. Inputs are checked before any diagnostic runs
-    (:class:`~dataprints.diagnose.inputs.InputError`).
+    (:class:`~dataprints.diagnostics.inputs.InputError`).
     """
     checks = [(n_scan >= 0, f"n_scan must be >= 0 (0 = every training image), got {n_scan}"),
               (dfm_images >= 1, f"dfm_images must be >= 1, got {dfm_images}"),
