@@ -18,12 +18,12 @@ import torch
 
 from dataprints.data import load, normalize
 from dataprints.frequency.dfm import cull_masks, mask_losses, mask_losses_loop
-from dataprints.models import MODELS, build_model
+from dataprints.frequency.trained import ARCHS, build_arch
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="simple_cnn", choices=list(MODELS))
+    parser.add_argument("--arch", default="simple_cnn", choices=list(ARCHS))
     parser.add_argument("--images", type=int, default=10, help="test images of class 0")
     parser.add_argument("--patch", type=int, default=1, help="frequency block size")
     parser.add_argument("--masks", type=int, default=128, help="masks timed (of all)")
@@ -35,7 +35,7 @@ def main() -> None:
     torch.manual_seed(0)
     test = load("cifar10", "test")
     x = normalize(test.float(), "cifar10")[test.y == 0][:args.images].to(args.device)
-    model = build_model(args.arch, in_channels=3, image_size=32, num_classes=10)
+    model = build_arch(args.arch, 3, 32, 10)
     model = model.to(args.device).eval()
     masks, _ = cull_masks(32, args.patch)
     timed = masks[:args.masks]

@@ -17,47 +17,53 @@
 # while a class without a shortcut shows genuine transfer. ImageNet-SCT cannot be obtained here:
 # we re-render test images (CIFAR-10 by default) in three styles with scikit-image (grey, edge
 # sketch, flat "cartoon" colours; `dataprints.data.styles`). **This stands in for ImageNet-SCT; it is not
-# the same data.** The models and DFMs are those of the natural-image notebook (cached; the model
-# is trained here first when that notebook has not run).
+# the same data.** The models and DFMs are those of the natural-image notebook (cached; a model
+# is trained here first when that notebook has not run), one per training seed.
 
 # %% tags=["parameters"]
 dataset: str = "cifar10"  # "cifar10" (mirror) or "imagenette" (same as the natural-image notebook) [[cifar10|imagenette]]
 image_size: int = 32  # pixels (same as the natural-image notebook) [[16..160]]
-arch: str = "simple_cnn"  # architecture (same as the natural-image notebook) [[simple_cnn|lenet5|alexnet_small|resnet18_cifar]]
+arch: str = "simple_cnn_bn"  # architecture (same as the natural-image notebook) [[simple_cnn|simple_cnn_bn|lenet5|alexnet_small|resnet18_cifar]]
 augment: str = "none"  # which training variant to test [[none|autoaugment|augmix]]
+seeds: list = [0]  # training seeds (as the natural-image notebook's for this variant) [[0..2147483647]]
 n_per_class: int = 500  # training images per class (same as the natural-image notebook) [[1..4500]]
+n_val_per_class: int = 50  # validation images per class (same as there) [[1..500]]
 epochs: int = 10  # training epochs (same as the natural-image notebook) [[1..1000]]
 lr: float = 0.05  # SGD learning rate (same as the natural-image notebook) [[1e-6..10]]
-dfm_images: int = 10  # test images per class for the DFM search (same as there) [[1..100]]
+schedule: str = "plateau"  # learning-rate schedule (same as there) [[plateau|cosine]]
+augment_group: int = 16  # images sharing one augmentation draw (same as there) [[1..256]]
+dfm_images: int = 10  # test images per class for the DFM search (same as there) [[1..1000]]
 patch: int = 2  # DFM block size (same as there) [[1|2|4|8|16]]
 top: float = 0.05  # DFM fraction (paper: 5 %) [[0.001..1]]
-ood_images: int = 500  # test images re-rendered in each style (class-balanced, seeded) [[10..1000]]
-seed: int = 0  # subset and training seed [[0..2147483647]]
+ood_images: int = 500  # test images re-rendered in each style (class-balanced, seeded; the whole test set at 1000) [[10..1000]]
+torch_threads: int = 1  # CPU threads for torch (1: a busy 2-core machine does not collapse) [[1..256]]
 
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from dataprints.data import balanced_subset
 from dataprints.data.styles import STYLES, stylize
 from dataprints.frequency import claims
-from dataprints.frequency.dfm import cached_dfm_scores, dominant_frequency_maps
-from dataprints.frequency.shortcuts import ood_rows
-from dataprints.frequency.trained import natural_splits, paper_config, train_natural
+from dataprints.frequency.dfm import class_dfm_scores, dominant_frequency_maps
+from dataprints.frequency.shortcuts import ood_rows, ood_subset
+from dataprints.frequency.trained import natural_model
 from dataprints.plots import image_grid
 from dataprints.results import Results
 
-splits = natural_splits(dataset, n_per_class, seed, image_size)
+torch.set_num_threads(torch_threads)
+
+models, dfms, splits = {}, {}, None
+for s in seeds:
+    splits, models[s] = natural_model(dataset, n_per_class, n_val_per_class, s, image_size,
+                                      arch, augment, epochs, lr, schedule, augment_group)
+    x_test, y_test = splits.standardise(splits.test), splits.test.y
+    scores = class_dfm_scores(models[s].folder, models[s].model, x_test, y_test,
+                              len(splits.test.classes), dfm_images, patch)
+    dfms[s] = dominant_frequency_maps(scores, top)
 test = splits.test
-classes, n_classes = test.classes, len(test.classes)
-x_test, y_test = splits.standardise(test), test.y
-trained = train_natural(splits, arch, augment, paper_config(epochs, lr=lr, seed=seed))
-idx = torch.cat([torch.nonzero(y_test == c).squeeze(1)[:dfm_images] for c in range(n_classes)])
-scores = cached_dfm_scores(trained.folder, trained.model, x_test[idx], y_test[idx], n_classes,
-                           patch)
-dfms = dominant_frequency_maps(scores, top)
-ood = balanced_subset(test, ood_images // n_classes, seed)
+classes = test.classes
+ood = ood_subset(test, ood_images, seeds[0])
 shifted = {s: stylize(ood, s) for s in STYLES}
 
 # %%
@@ -70,18 +76,19 @@ plt.show()
 
 # %%
 sets = {"original": ood} | shifted
-rows = ood_rows(trained.model, {name: (splits.standardise(ds), ds.y) for name, ds in sets.items()},
-                dfms, classes)
+standardised = {name: (splits.standardise(ds), ds.y) for name, ds in sets.items()}
+rows = [{"seed": s, **r} for s in seeds
+        for r in ood_rows(models[s].model, standardised, dfms[s], classes)]
 table = pd.DataFrame(rows)
 tpr = table.pivot_table(index="class", columns="test set", values=["TPR", "TPR with DFM"])
 tpr.round(2)
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 3.5))
-summary = table.groupby("test set")[["TPR", "TPR with DFM"]].mean().loc[list(sets)]
+summary = table.groupby(["test set"])[["TPR", "TPR with DFM"]].mean().loc[list(sets)]
 summary.plot.bar(ax=ax, rot=0)
-ax.set(ylabel="mean TPR over classes", title=f"{arch}+{augment}: style shift, with and "
-       f"without the top-{top:.0%} DFMs")
+ax.set(ylabel="mean TPR over classes and seeds",
+       title=f"{arch}+{augment}: style shift, with and without the top-{top:.0%} DFMs")
 plt.show()
 
 # %% [markdown]
@@ -89,21 +96,33 @@ plt.show()
 
 # %%
 res = Results.for_notebook("frequency/ood_transfer", globals())
-mean_tpr = res.record("mean_tpr", summary["TPR"].to_dict())
+per_seed = {s: [r for r in rows if r["seed"] == s] for s in seeds}
+mean_tpr = {s: table[table["seed"] == s].groupby("test set")["TPR"].mean().to_dict()
+            for s in seeds}
+res.record("mean_tpr", summary["TPR"].to_dict())
 res.record("mean_tpr_with_dfm", summary["TPR with DFM"].to_dict())
+res.record("mean_tpr_per_seed", {str(s): v for s, v in mean_tpr.items()})
 res.record("per_class", rows)
-shortcuts = res.record("shortcuts_original", claims.ood_shortcuts(rows))
-means = claims.shifted_means(rows)
+res.record("ood_images", len(ood))
+shortcuts = {s: claims.ood_shortcuts(per_seed[s]) for s in seeds}
+res.record("shortcuts_original", {str(s): v for s, v in shortcuts.items()})
 res.record("shortcuts_surviving_shift",
-           [c for c in shortcuts if claims.shortcuts_transfer(rows, [c])])
-res.claim(claims.OOD_TPR_DROPS, ours=claims.tpr_drops(mean_tpr),
-          note="our scikit-image style set stands in for ImageNet-SCT")
+           {str(s): [c for c in shortcuts[s] if claims.shortcuts_transfer(per_seed[s], [c])]
+            for s in seeds})
+shifted_mean = {s: claims.shifted_means(per_seed[s]) for s in seeds}
+res.record("shifted_means", {str(s): v for s, v in shifted_mean.items()})
+res.claim(claims.OOD_TPR_DROPS, ours=[claims.tpr_drops(mean_tpr[s]) for s in seeds],
+          varies="training seed", note="our scikit-image style set stands in for ImageNet-SCT")
+with_shortcut = [s for s in seeds if shortcuts[s]]
 claims.claim_or_not_applicable(
-    res, claims.OOD_SHORTCUT_TRANSFERS, ours=claims.shortcuts_transfer(rows, shortcuts),
-    absent=claims.no_shortcut(shortcuts, f"{arch}+{augment} on the unshifted images"),
+    res, claims.OOD_SHORTCUT_TRANSFERS,
+    ours=[claims.shortcuts_transfer(per_seed[s], shortcuts[s]) for s in with_shortcut],
+    absent=claims.no_shortcut([c for s in seeds for c in shortcuts[s]],
+                              f"{arch}+{augment} on the unshifted images, in any seed"),
+    varies="training seed (those with a shortcut)",
     note="shifted TPR / FPR with the DFM: " + "; ".join(
-        f"{c} {means[c]['TPR with DFM']:.2f} / {means[c]['FPR with DFM']:.3f}"
-        for c in shortcuts))
+        f"seed {s} {c} {shifted_mean[s][c]['TPR with DFM']:.2f} / "
+        f"{shifted_mean[s][c]['FPR with DFM']:.3f}" for s in with_shortcut for c in shortcuts[s]))
 res.save()
 res.claims_table()
 
@@ -112,13 +131,13 @@ res.claims_table()
 #
 # The bar chart and `mean_tpr` show how much the style shift costs the model, and `TPR with DFM`
 # whether the DFM frequencies alone still carry a class after the shift; the claims table states
-# both outcomes for this run. That the TPR drops is only a sanity check that our styles shift
-# the data at all. Whether a shortcut transfers can only be asked of a class that is a shortcut
-# on the unshifted images (TPR ≥ 0.6 with FPR ≤ 0.1 with its DFM); when there is none, the claim
-# is *not applicable*. Our shift is milder and different in kind from ImageNet-SCT (the
-# same photos re-rendered, not new drawings of related objects), and our model is a small CNN
-# trained briefly, so the size of the drop is not comparable with the paper's; only its
-# direction and the per-class pattern are.
+# both outcomes per training seed. That the TPR drops is only a sanity check that our styles
+# shift the data at all. Whether a shortcut transfers can only be asked of a class that is a
+# shortcut on the unshifted images (TPR ≥ 0.6 with FPR ≤ 0.1 with its DFM); when there is none in
+# any seed, the claim is *not applicable*. Our shift is milder and different in kind from
+# ImageNet-SCT (the same photos re-rendered, not new drawings of related objects), and our model
+# is a small CNN, so the size of the drop is not comparable with the paper's; only its direction
+# and the per-class pattern are.
 #
 # ```{exercise}
 # Which style hurts most, and which class survives it best? Look at that class's DFM in the

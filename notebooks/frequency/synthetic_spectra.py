@@ -23,41 +23,48 @@
 # **our own generator** (documented in `dataprints.data.synthetic_bands`), checks that each
 # dataset's classes differ in the intended band, and shows that the authors' code computes the
 # paper's ADCS minus 1. Everything here is a *sanity* check, of the ADCS code and of our data
-# design: none of it can reproduce or contradict the paper.
+# design: none of it can reproduce or contradict the paper. The **balanced** variant
+# (`dataprints.frequency.balanced`) gives every class three special frequencies at the same
+# amplitude, so that C3 is not the strongest class by construction; the learning-order notebook
+# trains on both.
 
 # %% tags=["parameters"]
 n_per_class: int = 300  # images per class used for the spectra [[1..5000]]
 seed: int = 0  # generator seed (class frequencies and samples) [[0..2147483647]]
+generators: list = ["standard", "balanced"]  # Syn generators: ours, and the balanced variant of dataprints.frequency.balanced [[standard|balanced]]
 
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from dataprints.data.synthetic_bands import CLASSES, syn_bands
+from dataprints.data.synthetic_bands import CLASSES
 from dataprints.frequency import claims
 from dataprints.frequency.adcs import adcs, adcs_authors_variant, class_mean_amplitude
+from dataprints.frequency.balanced import syn_set
 from dataprints.plots import image_grid
 from dataprints.results import Results
 
 BANDS = (1, 2, 3, 4)
-data = {b: syn_bands(b, "train", n_per_class, seed) for b in BANDS}
-for b in BANDS:
-    print(data[b].describe())
+sets = [(g, b) for g in generators for b in BANDS]
+data = {(g, b): syn_set(b, "train", n_per_class, seed, g) for g, b in sets}
+for g, b in sets:
+    print(data[g, b].describe())
 
 # %% [markdown]
 # ## Samples
 #
-# One row per dataset, four images of each class C0–C3. C3 (the distinctive class) is a single
-# strong stripe pattern; C0–C2 mix three frequencies each, neighbours sharing one. Every image
-# also carries six random background waves from the whole plane.
+# One row per dataset, four images of each class C0–C3. In the standard sets C3 (the
+# distinctive class) is a single strong stripe pattern; C0–C2 mix three frequencies each,
+# neighbours sharing one. In the balanced sets C3 mixes three of its own at the others'
+# amplitude. Every image also carries six random background waves from the whole plane.
 
 # %%
-for b in BANDS:
-    ds = data[b]
+for g, b in sets:
+    ds = data[g, b]
     idx = torch.cat([torch.nonzero(ds.y == c).squeeze(1)[:4] for c in range(4)])
     image_grid(ds.x[idx], ncols=16, titles=[CLASSES[int(ds.y[i])] for i in idx], scale=0.8,
-               suptitle=f"Syn_B{b}")
+               suptitle=f"Syn_B{b} ({g})")
     plt.show()
 
 # %% [markdown]
@@ -67,14 +74,14 @@ for b in BANDS:
 # paper's scale $[-3, 3]$. The white circles mark the band edges (4, 8, 12 cycles/image).
 
 # %%
-maps = {b: adcs(data[b].float(), data[b].y, 4) for b in BANDS}
-for b in BANDS:
-    e = class_mean_amplitude(data[b].float(), data[b].y, 4).mean(1)
+maps = {k: adcs(data[k].float(), data[k].y, 4) for k in sets}
+for g, b in sets:
+    e = class_mean_amplitude(data[g, b].float(), data[g, b].y, 4).mean(1)
     fig, axes = plt.subplots(2, 4, figsize=(10, 5))
     for c in range(4):
         axes[0, c].imshow(e[c].log(), cmap="magma")
         axes[0, c].set_title(f"log E, {CLASSES[c]}")
-        im = axes[1, c].imshow(maps[b][c], cmap="jet", vmin=-3, vmax=3)
+        im = axes[1, c].imshow(maps[g, b][c], cmap="jet", vmin=-3, vmax=3)
         axes[1, c].set_title(f"ADCS, {CLASSES[c]}")
         for r in (4, 8, 12):
             axes[1, c].add_patch(plt.Circle((16, 16), r, fill=False, color="w", lw=0.6))
@@ -82,7 +89,7 @@ for b in BANDS:
         ax.set_xticks([])
         ax.set_yticks([])
     fig.colorbar(im, ax=axes[1].tolist(), shrink=0.8)
-    fig.suptitle(f"Syn_B{b}: spectra and ADCS per class")
+    fig.suptitle(f"Syn_B{b} ({g}): spectra and ADCS per class")
     plt.show()
 
 # %% [markdown]
@@ -94,7 +101,8 @@ for b in BANDS:
 # per dataset, the band of every special frequency and the mean ADCS of each class there.
 
 # %%
-rows = claims.special_band_rows(maps, seed)
+rows = [r for g in generators
+        for r in claims.special_band_rows({b: maps[g, b] for b in BANDS}, seed, generator=g)]
 table = pd.DataFrame(rows)
 table
 
@@ -105,9 +113,9 @@ table
 # the paper's formula and check the offset here.
 
 # %%
-offsets = {b: float((adcs_authors_variant(data[b].float(), data[b].y, 4) - maps[b]).mean())
-           for b in BANDS}
-print({f"Syn_B{b}": round(v, 6) for b, v in offsets.items()})
+offsets = {f"{g}:Syn_B{b}": float((adcs_authors_variant(data[g, b].float(), data[g, b].y, 4)
+                                    - maps[g, b]).mean()) for g, b in sets}
+print({k: round(v, 6) for k, v in offsets.items()})
 
 # %% [markdown]
 # ## Results
@@ -115,15 +123,15 @@ print({f"Syn_B{b}": round(v, 6) for b, v in offsets.items()})
 # %%
 res = Results.for_notebook("frequency/synthetic_spectra", globals())
 in_band = res.record("specials_in_intended_band", claims.specials_in_band(rows))
-distinctive_top = res.record("distinctive_class_adcs_max_at_special",
-                             claims.c3_tops_adcs(maps, seed))
-res.record("mean_adcs_at_specials", {r["dataset"] + ":" + r["class"]: r["mean ADCS there"]
-                                     for r in rows})
+distinctive_top = res.record("distinctive_class_adcs_max_at_special", all(
+    claims.c3_tops_adcs({b: maps[g, b] for b in BANDS}, seed, generator=g) for g in generators))
+res.record("mean_adcs_at_specials", {f"{r['generator']}:{r['dataset']}:{r['class']}":
+                                     r["mean ADCS there"] for r in rows})
 res.record("authors_code_minus_paper", offsets)
 res.claim(claims.ADCS_RANGE, ours=claims.adcs_in_range(list(maps.values()), 4))
 res.claim(claims.ADCS_CODE_OFFSET, ours=claims.offset_is_minus_one(offsets),
-          note="mean offset per dataset: " + ", ".join(f"Syn_B{b} {v:+.6f}"
-                                                       for b, v in offsets.items()))
+          note="mean offset per dataset: " + ", ".join(f"{k} {v:+.6f}"
+                                                       for k, v in offsets.items()))
 res.claim(claims.SPECIALS_IN_BAND, ours=in_band)
 res.claim(claims.C3_TOPS_ADCS, ours=distinctive_top)
 res.save()

@@ -44,3 +44,19 @@ def adcs_authors_variant(x: torch.Tensor, y: torch.Tensor, num_classes: int) -> 
     diff = e[:, None] - e[None, :]
     signs = torch.where(diff > 0, 1.0, -1.0).to(diff.dtype)
     return signs.sum(1).mean(1)
+
+
+def adcs_replicates(x: torch.Tensor, y: torch.Tensor, num_classes: int, parts: int,
+                    seed: int = 0) -> list[torch.Tensor]:
+    """:func:`adcs` on ``parts`` disjoint, class-balanced subsets of ``(x, y)`` (each class's
+    images shuffled with ``seed`` and dealt into the parts): replicates of a data property."""
+    gen = torch.Generator().manual_seed(seed)
+    chunks: list[list[torch.Tensor]] = [[] for _ in range(parts)]
+    for c in range(num_classes):
+        where = torch.nonzero(y == c).squeeze(1)
+        if len(where) < parts:
+            raise ValueError(f"class {c} has {len(where)} images, fewer than the {parts} "
+                             f"ADCS subsets asked for")
+        for i, part in enumerate(where[torch.randperm(len(where), generator=gen)].chunk(parts)):
+            chunks[i].append(part)
+    return [adcs(x[torch.cat(idx)], y[torch.cat(idx)], num_classes) for idx in chunks]

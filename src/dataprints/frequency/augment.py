@@ -2,8 +2,16 @@
 
 Every variant starts from the authors' base augmentation (random crop after 4-pixel padding
 and a horizontal flip, drawn from the loop's per-epoch generator); "autoaugment" and "augmix"
-then apply torchvision's AutoAugment (CIFAR-10 policy) or AugMix to each image. Those draw from
-torch's global generator, which the training loop seeds per epoch, so runs are repeatable.
+then apply torchvision's AutoAugment (CIFAR-10 policy) or AugMix. Those draw from torch's global
+generator, which the training loop seeds per epoch, so runs are repeatable.
+
+``group`` sets how many images share one draw of the policy: 1 is the textbook per-image form;
+with ``group`` g the batch is cut into consecutive groups of g images and torchvision applies one
+drawn operation chain to each group as one tensor (AugMix still draws its mixing weights per
+image). Every image still gets an independent draw each epoch, so the distribution of what one
+image sees over training is unchanged; only images of the same group share it within a step.
+Measured at one thread on a batch of 64: AugMix 220 ms per image-wise batch, 22 ms with groups
+of 16 (AutoAugment 32 vs 4 ms), against a training step of the small CNN of about 40-80 ms.
 
 The per-image policies run on one intra-op thread: each op on a 32 x 32 image is far too small
 to split, and opening a parallel region per op costs up to a hundred times the op itself when
@@ -37,11 +45,16 @@ def crop_flip(x: torch.Tensor, gen: torch.Generator, pad: int = 4) -> torch.Tens
     return torch.where(flip[:, None, None, None], out.flip(-1), out)
 
 
-def make_augment(name: str, mean: Sequence[float], std: Sequence[float]) -> Augment:
-    """The augmentation ``name`` for batches normalised with ``mean`` / ``std``."""
+def make_augment(name: str, mean: Sequence[float], std: Sequence[float],
+                 group: int = 1) -> Augment:
+    """The augmentation ``name`` for batches normalised with ``mean`` / ``std``; ``group``
+    images share each draw of the policy (see the module docstring)."""
     if name not in AUGMENTATIONS:
         raise ValueError(f"unknown augmentation {name!r}; choose one of: "
                          f"{', '.join(AUGMENTATIONS)}")
+    if group < 1:
+        raise ValueError(f"group is a number of images sharing one policy draw, >= 1; got "
+                         f"{group}")
     if name == "none":
         return crop_flip
     import torchvision.transforms.v2 as T
@@ -57,7 +70,8 @@ def make_augment(name: str, mean: Sequence[float], std: Sequence[float]) -> Augm
         threads = torch.get_num_threads()
         torch.set_num_threads(1)  # see the module docstring
         try:
-            mixed = torch.stack([policy(img) for img in pixels])  # per image: own random op
+            mixed = torch.cat([policy(pixels[i:i + group])  # one random draw per group
+                               for i in range(0, len(pixels), group)])
         finally:
             torch.set_num_threads(threads)
         return (mixed.to(device=x.device, dtype=x.dtype) / 255 - m) / s

@@ -15,7 +15,8 @@ from typing import Any
 
 import torch
 
-from dataprints.data.synthetic_bands import CLASSES, DISTINCTIVE, special_frequencies
+from dataprints.data.synthetic_bands import CLASSES, DISTINCTIVE
+from dataprints.frequency.balanced import special_frequencies
 from dataprints.frequency.spectra import band_index
 from dataprints.results import Claim, Results
 
@@ -24,6 +25,13 @@ SHORTCUT_TPR = 0.6  # a "strong" shortcut: TPR on DFM-filtered images at least t
 SHORTCUT_FPR = 0.1  # ... with an FPR at most this (class-specific)
 TRANSFER_TPR = 0.5  # a shortcut "transfers" when its class keeps this TPR on shifted images
 SHORTCUT_CLASS = "C2"  # the paper's band-stop survivor
+# CIFAR-10 stand-ins for the paper's two IN-10 shortcut classes (the horse images lack stripes)
+PAPER_SHORTCUTS = {"ship": "container ship", "horse": "zebra"}
+# What the paper reports augmentation does to them [S]: AugMix worsens container ship and
+# mitigates zebra, AutoAugment partially mitigates both
+AUGMENT_EFFECTS = (("augmix", "ship", "worse"), ("augmix", "horse", "mitigated"),
+                   ("autoaugment", "ship", "mitigated"), ("autoaugment", "horse", "mitigated"))
+ADCS_SHARE = 2 / 3  # a class's ADCS is "mostly positive" (negative) on this share of positions
 
 # --- ADCS and our synthetic generator (sanity) ---
 ADCS_RANGE = Claim(
@@ -44,22 +52,36 @@ C3_TOPS_ADCS = Claim(
     "check of our generator).", kind="sanity")
 
 # --- Synthetic learning order and band-stop (holds) ---
-C3_FIRST_NOTE = ("our generator gives C3 one unique special frequency at a larger amplitude than "
-                 "C0-C2's, so C3-first is partly designed into the data")
+C3_FIRST_NOTE = {
+    "standard": "our standard generator gives C3 one unique special frequency at a larger "
+                "amplitude than C0-C2's, so C3-first is partly designed into the data",
+    "balanced": "balanced generator: every class has three special frequencies at the same "
+                "amplitude and the same image count; C3's are its own, C0-C2 share one with a "
+                "neighbour",
+}
 
 
-def c3_first_claim(arch: str) -> Claim:
-    return Claim(f"wang.synthetic.c3_first.{arch}", PAPER,
+def _suffix(generator: str) -> str:
+    return "" if generator == "standard" else f"_{generator}"
+
+
+def c3_first_claim(arch: str, generator: str = "standard") -> Claim:
+    where = ("" if generator == "standard" else
+             ", on our balanced generator (C3 not strongest by construction)")
+    return Claim(f"wang.synthetic.c3_first{_suffix(generator)}.{arch}", PAPER,
                  "§3, learning dynamics on Syn_B1-B4 [S]",
-                 "The most distinctive class (C3) is learned first in all four synthetic "
-                 "datasets, also when it is purely high-frequency.", kind="holds")
+                 f"The most distinctive class (C3) is learned first in all four synthetic "
+                 f"datasets, also when it is purely high-frequency{where}.", kind="holds",
+                 central=generator == "balanced")
 
 
-def bandstop_claim(arch: str) -> Claim:
-    return Claim(f"wang.synthetic.bandstop_shortcut.{arch}", PAPER, "§3, band-stop tests [S]",
+def bandstop_claim(arch: str, generator: str = "standard") -> Claim:
+    where = "" if generator == "standard" else " (our balanced generator)"
+    return Claim(f"wang.synthetic.bandstop_shortcut{_suffix(generator)}.{arch}", PAPER,
+                 "§3, band-stop tests [S]",
                  f"{SHORTCUT_CLASS} keeps good accuracy on band-stop test sets: the network "
                  f"recognises it from only part of its special frequencies (a frequency "
-                 f"shortcut).", kind="holds")
+                 f"shortcut){where}.", kind="holds")
 
 
 # --- Natural images: DFMs (the chapter's central claim), augmentation, OOD ---
@@ -68,6 +90,31 @@ SHORTCUT_EXISTS = Claim(
     f"Some classes have a frequency shortcut: their top-5 % DFM alone gives a high TPR with a "
     f"low FPR (ResNet-18 on IN-10: zebra 0.96 / 0.022, container ship 0.94 / 0.013); we count "
     f"TPR >= {SHORTCUT_TPR} with FPR <= {SHORTCUT_FPR}.", kind="holds", central=True)
+ADCS_PATTERN = Claim(
+    "wang.natural.adcs_pattern", PAPER, "ADCS figure (zebra, humming bird) [P]",
+    f"Natural classes differ in where they carry energy: some class's ADCS is positive over "
+    f"most of the plane (zebra in IN-10: more energy than every other class almost everywhere) "
+    f"and another's negative over most of it (humming bird); we count 'most' as at least "
+    f"{ADCS_SHARE:.0%} of the positions other than DC.", kind="holds")
+
+
+def class_shortcut_claim(cls: str) -> Claim:
+    """The paper's shortcut class ``PAPER_SHORTCUTS[cls]``, tested on its CIFAR-10 stand-in."""
+    paper_cls = PAPER_SHORTCUTS[cls]
+    return Claim(f"wang.natural.shortcut.{cls}", PAPER, "TPR/FPR table, Fig. 7 [S]",
+                 f"{paper_cls.capitalize()} is a frequency shortcut class (here CIFAR-10's "
+                 f"{cls}): TPR >= {SHORTCUT_TPR} with FPR <= {SHORTCUT_FPR} on images filtered "
+                 f"to its DFM.", kind="holds")
+
+
+def augment_effect_claim(augment: str, cls: str, effect: str) -> Claim:
+    """What the paper says ``augment`` does to the shortcut of ``cls`` (worse / mitigated)."""
+    name = {"augmix": "AugMix", "autoaugment": "AutoAugment"}[augment]
+    verb = {"worse": "worsens", "mitigated": "mitigates"}[effect]
+    sign = "rises above" if effect == "worse" else "falls below"
+    return Claim(f"wang.natural.{augment}.{cls}_{effect}", PAPER, "TPR/FPR table [S]",
+                 f"{name} {verb} the {PAPER_SHORTCUTS[cls]} shortcut (here {cls}): its "
+                 f"DFM-filtered TPR {sign} the plain model's.", kind="holds")
 MEAN_TPR = Claim(
     "wang.natural.mean_tpr_resnet18", "He et al. (NeurIPS 2024) re-run", "Table 3 [S]",
     "Average TPR over classes on DFM-filtered IN-10 for a ResNet-18.", paper_value=0.286,
@@ -114,15 +161,16 @@ def offset_is_minus_one(offsets: Mapping[Any, float], tol: float = 1e-6) -> bool
     return all(abs(v + 1.0) <= tol for v in offsets.values())
 
 
-def special_band_rows(maps: Mapping[int, torch.Tensor], seed: int,
-                      size: int = 32) -> list[dict[str, Any]]:
+def special_band_rows(maps: Mapping[int, torch.Tensor], seed: int, size: int = 32,
+                      generator: str = "standard") -> list[dict[str, Any]]:
     """Per Syn_Bb and class: its special frequencies, the bands they lie in and the class's
     mean ADCS there (``maps``: band -> (4, H, W) ADCS, centred spectrum)."""
     bands, centre = band_index(size), size // 2
     rows = []
     for b, m in maps.items():
-        for c, freqs in enumerate(special_frequencies(b, seed)):
-            rows.append({"dataset": f"Syn_B{b}", "band": b, "class": CLASSES[c],
+        for c, freqs in enumerate(special_frequencies(b, seed, generator)):
+            rows.append({"generator": generator, "dataset": f"Syn_B{b}", "band": b,
+                         "class": CLASSES[c],
                          "special (k_row, k_col)": freqs,
                          "bands": sorted({int(bands[centre + kr, centre + kc])
                                           for kr, kc in freqs}),
@@ -136,12 +184,13 @@ def specials_in_band(rows: Sequence[Mapping[str, Any]]) -> bool:
     return all(list(r["bands"]) == [r["band"]] for r in rows)
 
 
-def c3_tops_adcs(maps: Mapping[int, torch.Tensor], seed: int, size: int = 32) -> bool:
+def c3_tops_adcs(maps: Mapping[int, torch.Tensor], seed: int, size: int = 32,
+                 generator: str = "standard") -> bool:
     """C3's ADCS is the maximum, |C| - 1, at each of its special frequencies."""
     centre = size // 2
     return all(float(m[DISTINCTIVE, centre + kr, centre + kc]) == len(m) - 1
                for b, m in maps.items()
-               for kr, kc in special_frequencies(b, seed)[DISTINCTIVE])
+               for kr, kc in special_frequencies(b, seed, generator)[DISTINCTIVE])
 
 
 def c3_first(first_per_dataset: Sequence[int]) -> bool:
@@ -157,10 +206,60 @@ def shortcut_class_survives(survivors: Sequence[Mapping[str, Any]]) -> bool:
     return any(r["class"] == SHORTCUT_CLASS for r in survivors)
 
 
-def strong_shortcuts(rows: Sequence[Mapping[str, Any]], model: str) -> list[str]:
-    """Classes of ``model`` whose DFM-filtered TPR and FPR make a strong shortcut."""
-    return [r["class"] for r in rows if r["model"] == model
-            and r["TPR DFM"] >= SHORTCUT_TPR and r["FPR DFM"] <= SHORTCUT_FPR]
+def is_shortcut(row: Mapping[str, Any]) -> bool:
+    """The rule: DFM-filtered TPR >= SHORTCUT_TPR with FPR <= SHORTCUT_FPR (point values)."""
+    return row["TPR DFM"] >= SHORTCUT_TPR and row["FPR DFM"] <= SHORTCUT_FPR
+
+
+def strong_shortcuts(rows: Sequence[Mapping[str, Any]], model: str,
+                     seed: int | None = None) -> list[str]:
+    """Classes of ``model`` (of one training ``seed``, or of rows without seeds) whose
+    DFM-filtered TPR and FPR make a strong shortcut."""
+    return [r["class"] for r in rows if r["model"] == model and is_shortcut(r)
+            and (seed is None or r.get("seed") == seed)]
+
+
+def majority_shortcuts(summary: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Classes that are shortcuts in more than half of the seeds (a :func:`shortcuts.
+    class_summary`): the premise of a claim about what augmentation does to a shortcut."""
+    return [c for c, s in summary.items() if 2 * s["shortcut_seeds"] > s["seeds"]]
+
+
+def augment_changes(plain: Mapping[str, Mapping[str, Any]],
+                    augmented: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Per class, what augmentation did to its shortcut (by majority of seeds): "kept",
+    "removed", "new" (a shortcut that moved here) or "none"."""
+    was, now = set(majority_shortcuts(plain)), set(majority_shortcuts(augmented))
+    return {c: ("kept" if c in was and c in now else "removed" if c in was
+                else "new" if c in now else "none") for c in plain}
+
+
+def effect_holds(effect: str, augmented_tprs: Sequence[float], plain_mean: float) -> list[bool]:
+    """Per augmented seed, whether its DFM-filtered TPR moved as ``effect`` says."""
+    if effect not in ("worse", "mitigated"):
+        raise ValueError(f"effect is 'worse' or 'mitigated', got {effect!r}")
+    return [(t > plain_mean) if effect == "worse" else (t < plain_mean) for t in augmented_tprs]
+
+
+def not_a_shortcut(cls: str, summary: Mapping[str, Mapping[str, Any]], model: str) -> str:
+    """Why a claim about ``cls``'s shortcut is not applicable ("" when it is one)."""
+    if cls in majority_shortcuts(summary):
+        return ""
+    s = summary[cls]
+    return (f"{cls} is not a shortcut of {model} (in {s['shortcut_seeds']} of {s['seeds']} "
+            f"seeds; DFM TPR {s['tpr_dfm']:.2f}, FPR {s['fpr_dfm']:.3f}), so there is nothing "
+            f"for augmentation to worsen or mitigate")
+
+
+def adcs_extremes(maps: torch.Tensor, share: float = ADCS_SHARE) -> tuple[list[int], list[int]]:
+    """Classes whose (K, H, W) ADCS is positive, and those whose ADCS is negative, on at least
+    ``share`` of the positions other than DC (centred spectrum)."""
+    k, h, w = maps.shape
+    keep = torch.ones(h, w, dtype=torch.bool)
+    keep[h // 2, w // 2] = False
+    pos = (maps[:, keep] > 0).double().mean(1)
+    neg = (maps[:, keep] < 0).double().mean(1)
+    return ([c for c in range(k) if pos[c] >= share], [c for c in range(k) if neg[c] >= share])
 
 
 def mean_rates(rows: Sequence[Mapping[str, Any]], model: str) -> tuple[float, float]:

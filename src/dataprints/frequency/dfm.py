@@ -137,6 +137,22 @@ def cached_dfm_scores(folder: Path, model: nn.Module, x: torch.Tensor, y: torch.
                                                               chunk, progress)})["scores"]
 
 
+def first_per_class(y: torch.Tensor, n: int, num_classes: int) -> torch.Tensor:
+    """Indices of the first ``n`` images of each class (all of a class that has fewer)."""
+    if n < 1:
+        raise ValueError(f"need at least one image per class, got n={n}")
+    return torch.cat([torch.nonzero(y == c).squeeze(1)[:n] for c in range(num_classes)])
+
+
+def class_dfm_scores(folder: Path, model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                     num_classes: int, per_class: int, patch: int = 1,
+                     progress: bool = True) -> torch.Tensor:
+    """:func:`cached_dfm_scores` on the first ``per_class`` test images of each class."""
+    idx = first_per_class(y, per_class, num_classes)
+    return cached_dfm_scores(folder, model, x[idx], y[idx], num_classes, patch,
+                             progress=progress)
+
+
 def dominant_frequency_maps(scores: torch.Tensor, top: float = 0.05) -> torch.Tensor:
     """(K, H, W) bool DFMs: positions whose loss is at least the ceil(top * H * W)-th largest.
 
