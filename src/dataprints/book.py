@@ -6,6 +6,9 @@ notebooks papermill produced, so what the reader sees is exactly what ran.
 
 from __future__ import annotations
 
+import datetime as _dt
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -16,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from dataprints.atomic import atomic_write
-from dataprints.notebooks import NotebookFailed, Run, run_notebook
+from dataprints.atomic import atomic_write, write_json
+from dataprints.notebooks import NotebookFailed, Run, notebook_key, profile_overrides, run_notebook
 from dataprints.paths import repo_root
 from dataprints.results import RULE, VERDICTS, load_results, show_ours
 
@@ -49,22 +52,143 @@ def toc_notebooks(root: Path | None = None) -> list[Path]:
     return [root / f"{entry}.py" for entry in toc_entries(root) if entry.startswith("notebooks/")]
 
 
+EXECUTION_RECORD = ".execution.json"  # beside each executed notebook: <name>.execution.json
+RUNTIMES = "_build/runtimes.json"  # every notebook's last wall time, written by execute_all
+PACKAGE_VERSIONS = ("torch", "torchvision", "numpy", "scikit-learn", "scikit-image", "scipy",
+                    "matplotlib", "pandas", "papermill", "ipykernel")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def package_hash(src: Path) -> str:
+    """One hash over every file of the package source (code and data files alike): any edit
+    there may change what a notebook computes or prints."""
+    digest = hashlib.sha256()
+    for path in sorted(src.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and ".egg-info" not in str(path):
+            digest.update(path.relative_to(src).as_posix().encode() + b"\0")
+            digest.update(_sha256(path.read_bytes()).encode())
+    return digest.hexdigest()
+
+
+def data_hash() -> str:
+    """The dataset mirror's checksum list (every data file is verified against it), or a note
+    that data come from torchvision's checksummed downloads."""
+    from dataprints.paths import mirror_dir
+
+    mirror = mirror_dir()
+    sums = mirror / "SHA256SUMS" if mirror else None
+    if sums is not None and sums.is_file():
+        return _sha256(sums.read_bytes())
+    return "no mirror: torchvision downloads, verified by torchvision"
+
+
+def execution_key(path: Path, profile: str, root: Path | None = None) -> dict[str, str]:
+    """What a notebook's executed form depends on: its source text (code and prose, both
+    rendered), the parameters its profile sets, the package source, the data checksums and
+    the versions of the libraries doing the work."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    root = root or repo_root()
+    params = {"profile": profile, **profile_overrides(path, profile, root)}
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "absent"
+
+    return {
+        "notebook": _sha256(Path(path).read_bytes()),
+        "parameters": _sha256(json.dumps(params, sort_keys=True, default=str).encode()),
+        "package": package_hash(root / "src"),
+        "data": data_hash(),
+        "libraries": ", ".join(f"{n} {installed(n)}" for n in PACKAGE_VERSIONS),
+    }
+
+
+def record_path(output: Path) -> Path:
+    """Where the execution key of an executed notebook is kept: beside it."""
+    return Path(output).with_suffix(EXECUTION_RECORD)
+
+
+def cached_run(path: Path, profile: str, root: Path | None = None) -> Run | None:
+    """The last successful run of ``path`` at ``profile`` when nothing it depends on changed
+    and the executed notebook and every results file it wrote are still there, unchanged;
+    else None."""
+    root = root or repo_root()
+    output = Path(path).with_suffix(".ipynb")
+    record_file = record_path(output)
+    results_dir = root / "results" / profile
+    if not (output.is_file() and record_file.is_file()):
+        return None
+    try:
+        record = json.loads(record_file.read_text())
+    except json.JSONDecodeError:
+        return None
+    if record.get("key") != execution_key(path, profile, root):
+        return None
+    if record.get("executed") != _sha256(output.read_bytes()):
+        return None
+    for name, digest in record.get("results", {}).items():
+        file = results_dir / name
+        if not file.is_file() or _sha256(file.read_bytes()) != digest:
+            return None
+    return Run(Path(path), output, results_dir, profile, float(record["seconds"]),
+               tuple(record.get("results", {})), cached=True)
+
+
+def write_record(run: Run, key: dict[str, str]) -> Path:
+    """Store the key of a successful run beside its executed notebook, with the results
+    files it wrote (and their hashes) and its wall time."""
+    record = {
+        "key": key, "profile": run.profile, "seconds": round(run.seconds, 2),
+        "finished": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "executed": _sha256(run.output.read_bytes()),
+        "results": {name: _sha256((run.results_dir / name).read_bytes()) for name in run.files},
+    }
+    return write_json(record_path(run.output), record)
+
+
 def execute_all(profile: str = "quick", root: Path | None = None,
-                notebooks: list[Path] | None = None) -> list[Run]:
-    """Run the book's notebooks in order, printing one line each; stops at the first failure."""
+                notebooks: list[Path] | None = None, force: bool = False) -> list[Run]:
+    """Run the book's notebooks in order, printing one line each, skipping those whose
+    execution key is unchanged (unless ``force``); stops at the first failure. Writes every
+    notebook's wall time to :data:`RUNTIMES`."""
     root = root or repo_root()
     runs = []
     paths = notebooks if notebooks is not None else toc_notebooks(root)
+    width = max((len(str(p.relative_to(root))) for p in paths), default=0)
     for i, path in enumerate(paths, 1):
-        print(f"[{i}/{len(paths)}] {path.relative_to(root)} ...", end=" ", flush=True)
+        name = str(path.relative_to(root))
+        print(f"[{i:>2}/{len(paths)}] {name:<{width}} ", end="", flush=True)
+        run = None if force else cached_run(path, profile, root)
+        if run is not None:
+            print(f"unchanged, not rerun (took {run.seconds:.1f} s)", flush=True)
+            runs.append(run)
+            continue
+        key = execution_key(path, profile, root)
         try:
             run = run_notebook(path, profile)
         except NotebookFailed:
             print("FAILED", flush=True)
             raise
+        write_record(run, key)
         print(f"{run.seconds:.1f} s", flush=True)
         runs.append(run)
+    write_runtimes(runs, profile, root)
     return runs
+
+
+def write_runtimes(runs: list[Run], profile: str, root: Path | None = None) -> Path:
+    """``{"profile": ..., "notebooks": {notebook: {"seconds", "cached"}}}``: the wall time of
+    each notebook's last execution (for a skipped one, the run it kept)."""
+    root = root or repo_root()
+    table = {notebook_key(r.notebook, root).removeprefix("notebooks/").removesuffix(".py"):
+             {"seconds": round(r.seconds, 1), "cached": r.cached} for r in runs}
+    return write_json(root / RUNTIMES, {"profile": profile, "notebooks": table})
 
 
 PROFILES_SHOWN = ("quick", "reference", "paper")

@@ -1,4 +1,4 @@
-"""Command line: ``dataprints list | run NOTEBOOK [-p NAME VALUE] | book | diagnose``."""
+"""Command line: ``dataprints list | run NOTEBOOK [-p NAME VALUE] | book | diagnose | sweep NOTEBOOK``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
 
     diagnose_command.add_arguments(sub.add_parser(
         "diagnose", help="run the four diagnostics on your own trained model; write a report"))
+    sweep_command.add_arguments(sub.add_parser(
+        "sweep", help="train a notebook's runs here, on Slurm or on Ray, into the cache"))
 
     args = parser.parse_args(argv)
     # SIGTERM as an exception, so that a killed run removes its temporary files
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args.notebook, args.profile, _overrides(args.parameter), args.output)
         if args.command == "diagnose":
             return diagnose_command.run(args)
+        if args.command == "sweep":
+            return sweep_command.run(args)
         return _book(args.profile, args.no_execute, args.force)
     except (ParameterError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

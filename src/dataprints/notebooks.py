@@ -270,6 +270,8 @@ class Run:
     results_dir: Path
     profile: str
     seconds: float
+    files: tuple[str, ...] = ()  # what the run wrote, relative to results_dir
+    cached: bool = False  # True when the book skipped it (see dataprints.book.execute_all)
 
 
 def writable_folder(folder: Path, what: str) -> Path:
@@ -303,6 +305,19 @@ def _remove_dead_runs(folder: Path, prefix: str) -> None:
             pass  # alive, another user's
 
 
+# the kernel drops the one log line its own shutdown causes (see dataprints.kernel_log)
+KERNEL_ARGS = ["--IPKernelApp.extensions=dataprints.kernel_log"]
+
+
+def kernel_config(folder: Path) -> Any:
+    """Kernel settings for one run: ZeroMQ over Unix sockets in ``folder`` (private to the
+    run, so two kernels never pick the same socket), not TCP on localhost, which ipykernel
+    flags with an "unencrypted TCP" warning on every start."""
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(folder) / "k")}})
+
+
 def run_notebook(path: Path, profile: str = "quick", overrides: dict[str, Any] | None = None,
                  output: Path | None = None, results_dir: Path | None = None,
                  timeout: int | None = None) -> Run:
@@ -327,6 +342,8 @@ def run_notebook(path: Path, profile: str = "quick", overrides: dict[str, Any] |
     import papermill as pm  # after the checks: importing it takes a while
     from filelock import FileLock
     from papermill.exceptions import PapermillExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
     nb = read_notebook(path)
     _remove_dead_runs(output.parent, f".{output.stem}.running-")
@@ -341,17 +358,28 @@ def run_notebook(path: Path, profile: str = "quick", overrides: dict[str, Any] |
     env = {RESULTS_ENV: str(staging), PROFILE_ENV: profile, "MPLBACKEND": INLINE_BACKEND}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    sockets = Path(tempfile.mkdtemp(prefix="dpk-"))  # short: a socket path has ~100 bytes
     start = time.perf_counter()
+    files: list[str] = []
     try:
-        pm.execute_notebook(nb, str(tmp), parameters=params, kernel_name="python3",
-                            cwd=str(path.parent), progress_bar=False,
-                            request_save_on_cell_execute=False, execution_timeout=timeout)
+        # check_overrides validated every value already; papermill's own inference of the
+        # parameters cell misreads comments holding "=" and logs "Unable to parse line" and
+        # "Passed unknown parameter", so the cell is injected here and papermill gets none
+        if params:
+            nb = parameterize_notebook(load_notebook_node(nb), params, kernel_name="python3",
+                                       language="python")
+        pm.execute_notebook(nb, str(tmp), kernel_name="python3", cwd=str(path.parent),
+                            progress_bar=False, request_save_on_cell_execute=False,
+                            execution_timeout=timeout, config=kernel_config(sockets),
+                            extra_arguments=KERNEL_ARGS)
         with FileLock(str(results_dir / f".{notebook_key(path, root).replace('/', '_')}.lock")):
             for item in sorted(staging.rglob("*")):
                 if item.is_file():
-                    target = results_dir / item.relative_to(staging)
+                    relative = item.relative_to(staging)
+                    target = results_dir / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(item, target)
+                    files.append(relative.as_posix())
             os.replace(tmp, output)
     except PapermillExecutionError as exc:
         raise NotebookFailed(
@@ -361,9 +389,11 @@ def run_notebook(path: Path, profile: str = "quick", overrides: dict[str, Any] |
     finally:
         tmp.unlink(missing_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(sockets, ignore_errors=True)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    return Run(path, output, results_dir, profile, time.perf_counter() - start)
+    return Run(path, output, results_dir, profile, time.perf_counter() - start,
+               tuple(files))
