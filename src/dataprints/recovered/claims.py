@@ -18,8 +18,7 @@ from dataprints.recovered.experiment import CORNER_CUE, Outcome, corner_contrast
 from dataprints.results import Claim, Results
 
 PAPER = "Mehmanchi et al."
-VARIES = ("seed of the MLP's initialisation and of the reconstruction's start (the training "
-          "images stay the first n per class)")
+VARIES = "seed of the initialisation and of the reconstruction's start (training images fixed)"
 CONVERGED_STEPS = 2000  # fewer reconstruction steps leave MNIST reconstructions mean-like blobs
 RANK_TOLERANCE = 0.3  # rho >= 0.7 over five models: at most Sum d^2 = 6 (e.g. two adjacent swaps)
 TRIGGER_MODELS = ("M_base", "M_1", "M_2", "M_3")
