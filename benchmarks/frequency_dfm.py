@@ -7,6 +7,10 @@ for both methods, their ratio, and the projected time for a full 10-class DFM. R
     DATAPRINTS_DATA=/work/shared/data python benchmarks/frequency_dfm.py --images 10
 
 On a GPU pass ``--device cuda`` and e.g. ``--images 100 --arch resnet18_cifar`` for full size.
+
+``--hierarchical`` instead compares the coarse-to-fine search (``hierarchical_losses``) with the
+exhaustive single-frequency search on the trained models of the reference profile (plain model,
+every seed in the cache): masks evaluated by each, and the IoU of their top-5 % DFMs per class.
 """
 
 from __future__ import annotations
@@ -17,8 +21,53 @@ import time
 import torch
 
 from dataprints.data import load, normalize
-from dataprints.frequency.dfm import cull_masks, mask_losses, mask_losses_loop
-from dataprints.frequency.trained import ARCHS, build_arch
+from dataprints.frequency.dfm import (
+    class_dfm_scores,
+    cull_masks,
+    dominant_frequency_maps,
+    first_per_class,
+    hierarchical_losses,
+    mask_losses,
+    mask_losses_loop,
+)
+from dataprints.frequency.shortcuts import iou
+from dataprints.frequency.trained import ARCHS, build_arch, natural_model
+
+
+def hierarchical(seeds: list[int], patches: tuple[int, ...], keep: float) -> None:
+    """Coarse-to-fine against exhaustive, on the reference profile's plain models."""
+    from dataprints.notebooks import parameters, profile_overrides
+    from dataprints.paths import repo_root
+
+    path = repo_root() / "notebooks" / "frequency" / "natural_dfm.py"
+    p = {k: v.default for k, v in parameters(path).items()}
+    p.update(profile_overrides(path, "reference", repo_root()))
+    for seed in seeds:
+        splits, m = natural_model(p["dataset"], p["n_per_class"], p["n_val_per_class"], seed,
+                                  p["image_size"], p["arch"], p["augments"][0], p["epochs"],
+                                  p["lr"], p["schedule"], p["augment_group"], progress=False)
+        if not m.from_cache:
+            raise SystemExit("train the reference models first (the notebook or its fill)")
+        x, y = splits.standardise(splits.test), splits.test.y
+        k = len(splits.test.classes)
+        start = time.perf_counter()
+        exhaustive = dominant_frequency_maps(class_dfm_scores(
+            m.folder, m.model, x, y, k, p["dfm_images"], 1, progress=False), p["top"])
+        cached = time.perf_counter() - start
+        idx = first_per_class(y, p["dfm_images"], k)
+        x, y = x[idx], y[idx]
+        start, used, overlaps = time.perf_counter(), 0, []
+        for c in range(k):
+            scores, n = hierarchical_losses(m.model, x[y == c], c, patches, p["top"], keep)
+            used += n
+            overlaps.append(iou(dominant_frequency_maps(scores[None], p["top"])[0],
+                                exhaustive[c]))
+        full = len(cull_masks(x.shape[-1])[0]) * k
+        print(f"seed {seed}: hierarchical {patches} keep {keep}: {used} masks vs {full} "
+              f"exhaustive ({full / used:.2f}x fewer), {time.perf_counter() - start:.1f} s "
+              f"(exhaustive read from cache in {cached:.1f} s); IoU per class "
+              f"{[round(v, 3) for v in overlaps]}, mean {sum(overlaps) / k:.3f}, min "
+              f"{min(overlaps):.3f}")
 
 
 def main() -> None:
@@ -30,7 +79,17 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=None,
                         help="images per forward pass (default: 64 on a CPU, 4096 on a GPU)")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--hierarchical", type=int, nargs="*", metavar="SEED",
+                        help="compare the coarse-to-fine search on these reference seeds")
+    parser.add_argument("--levels", type=int, nargs="+", default=[4, 2, 1],
+                        help="patch sizes of the coarse-to-fine levels, ending at 1")
+    parser.add_argument("--keep", type=float, default=3.0,
+                        help="candidates kept per level, in multiples of the DFM's size")
     args = parser.parse_args()
+    if args.hierarchical is not None:
+        torch.set_num_threads(1)
+        hierarchical(args.hierarchical or [0], tuple(args.levels), args.keep)
+        return
 
     torch.manual_seed(0)
     test = load("cifar10", "test")

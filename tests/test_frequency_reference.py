@@ -206,3 +206,22 @@ def test_synthetic_claims_name_their_generator() -> None:
     bandstop = claims.bandstop_claim("m", "balanced")
     assert bandstop.id == "wang.synthetic.bandstop_shortcut_balanced.m"
     assert set(claims.C3_FIRST_NOTE) == {"standard", "balanced"}
+
+
+def test_coarse_to_fine_search_finds_the_exhaustive_peak_with_fewer_masks() -> None:
+    from test_frequency_dfm import WaveDetector, wave_data
+
+    from dataprints.frequency.dfm import cull_masks, hierarchical_losses, mask_losses
+
+    model, (x, y) = WaveDetector(), wave_data()
+    masks, owner = cull_masks(16, 1)
+    for c in range(3):
+        scores, used = hierarchical_losses(model, x[y == c], c, (4, 2, 1), top=0.05)
+        exhaustive = mask_losses(model, x[y == c], c, masks)[owner]
+        assert 2 * used <= len(masks)
+        assert int(scores.argmax()) == int(exhaustive.argmax())
+        assert float(scores.max()) == pytest.approx(float(exhaustive.max()))
+        evaluated = torch.isfinite(scores)
+        torch.testing.assert_close(scores[evaluated], exhaustive[evaluated])
+    with pytest.raises(ValueError, match="ending at 1"):
+        hierarchical_losses(model, x[:2], 0, (4, 2))

@@ -192,7 +192,7 @@ res.record("val_acc", {a: {str(s): m.history.val_acc[-1] for (b, s), m in models
                            if b == a} for a in augments})
 res.record("rates", rows)
 res.record("per_class", summaries)
-res.record("dfm_overlap", overlap)
+res.record("dfm_overlap", {a: overlap.get(a) for a in augments})  # None: fewer than 2 seeds
 res.record("dfm_fraction_kept", {f"{a}:{s}": float(d.float().mean())
                                  for (a, s), d in dfms.items()})
 res.record("dfm_positions", dfm_positions(image_size, top))

@@ -137,6 +137,64 @@ def cached_dfm_scores(folder: Path, model: nn.Module, x: torch.Tensor, y: torch.
                                                               chunk, progress)})["scores"]
 
 
+def _block_masks(blocks: torch.Tensor, patch: int, size: int) -> torch.Tensor:
+    """(B, size, size) bool: each (row, col) block of ``patch`` x ``patch`` positions (block
+    coordinates) together with its conjugate-symmetric partner positions."""
+    rows = blocks[:, 0, None] * patch + torch.arange(patch)  # (B, patch)
+    cols = blocks[:, 1, None] * patch + torch.arange(patch)
+    flat = (rows[:, :, None] * size + cols[:, None, :]).reshape(len(blocks), -1)  # (B, p*p)
+    masks = torch.zeros(len(blocks), size * size, dtype=torch.bool)
+    masks.scatter_(1, flat, True)
+    partner = conjugate_index(size).reshape(-1)
+    masks.scatter_(1, partner[flat], True)
+    return masks.reshape(-1, size, size)
+
+
+def hierarchical_losses(model: nn.Module, x: torch.Tensor, label: int,
+                        patches: tuple[int, ...] = (4, 2, 1), top: float = 0.05,
+                        keep: float = 3.0, chunk: int | None = None,
+                        ) -> tuple[torch.Tensor, int]:
+    """Coarse-to-fine DFM search for one class (in the spirit of HFSS, CVPR 2025).
+
+    Zero whole ``patches[0]``-blocks (and partners) first; keep the highest-loss blocks that
+    cover ``keep`` times the ceil(top * H * W) positions a DFM needs, split them into blocks of
+    the next patch size, and repeat down to single frequencies (the last patch must be 1).
+    Returns the (H, W) class loss of every single frequency evaluated at the last level (-inf
+    elsewhere) and the number of distinct masks evaluated, against the exhaustive search's
+    ``len(cull_masks(size)[0])``. Blocks whose zeroing costs little are assumed to hold no
+    dominant frequency: this trades exactness for evaluations, so its maps are measured against
+    the exhaustive ones (``benchmarks/frequency_dfm.py``).
+    """
+    size = x.shape[-1]
+    steps = zip(patches, patches[1:], strict=False)
+    if patches[-1] != 1 or size % patches[0] or any(a % b for a, b in steps):
+        raise ValueError(f"patches must divide {size}, each the next, ending at 1; got {patches}")
+    need = math.ceil(top * size * size)
+    n = size // patches[0]
+    blocks = torch.stack(torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij"),
+                         -1).reshape(-1, 2)
+    evaluated = 0
+    for level, patch in enumerate(patches):
+        masks = _block_masks(blocks, patch, size)
+        unique, inverse = torch.unique(masks.reshape(len(masks), -1), dim=0, return_inverse=True)
+        losses = mask_losses(model, x, label, unique.reshape(-1, size, size), chunk)[inverse]
+        evaluated += len(unique)
+        if level == len(patches) - 1:
+            break
+        wanted = math.ceil(keep * need / patch ** 2)
+        best = blocks[losses.argsort(descending=True)[:wanted]]
+        split = patch // patches[level + 1]
+        sub = torch.stack(torch.meshgrid(torch.arange(split), torch.arange(split),
+                                         indexing="ij"), -1).reshape(-1, 2)
+        blocks = (best[:, None, :] * split + sub[None]).reshape(-1, 2)
+    scores = torch.full((size * size,), -math.inf, dtype=torch.float64)
+    own = blocks[:, 0] * size + blocks[:, 1]
+    scores[own] = losses
+    partner = conjugate_index(size).reshape(-1)
+    scores[partner[own]] = torch.maximum(scores[partner[own]], losses)
+    return scores.reshape(size, size), evaluated
+
+
 def first_per_class(y: torch.Tensor, n: int, num_classes: int) -> torch.Tensor:
     """Indices of the first ``n`` images of each class (all of a class that has fewer)."""
     if n < 1:
