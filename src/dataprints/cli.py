@@ -1,4 +1,4 @@
-"""Command line: ``dataprints list | run NOTEBOOK [-p NAME VALUE] | book | diagnose | sweep NOTEBOOK``."""
+"""Command line: ``dataprints list | run NOTEBOOK [-p NAME VALUE] | book | diagnose | sweep``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dataprints.diagnostics import command as diagnose_command
 from dataprints.notebooks import PROFILES, NotebookFailed, ParameterError
+from dataprints.sweep import command as sweep_command
 
 
 def main(argv: list[str] | None = None) -> int:
