@@ -74,6 +74,7 @@ from dataprints.results import Results
 
 torch.set_num_threads(torch_threads)
 
+res = Results.for_notebook("frequency/natural_dfm", globals())
 plain = augments[0]
 runs = [(plain, s) for s in seeds] + [(a, s) for a in augments[1:] for s in augment_seeds]
 models, splits = {}, None
@@ -139,6 +140,7 @@ for row, a in enumerate(shown):
             axes[row, c].set_title(classes[c], fontsize=8)
     axes[row, 0].set_ylabel(f"{a} (seed {first})", fontsize=8)
 fig.suptitle(f"Top-{top:.0%} DFMs per class ({arch}; white = kept; centre = DC)")
+res.figure(fig, "dfms")
 plt.show()
 
 # %% [markdown]
@@ -182,7 +184,6 @@ rates[["model", "seed", "class", "TPR DFM", "TPR DFM low", "TPR DFM high", "FPR 
 # ## Results
 
 # %%
-res = Results.for_notebook("frequency/natural_dfm", globals())
 name = {a: f"{arch}+{a}" for a in augments}
 res.record("test_acc", {a: {str(s): v for (b, s), v in test_acc.items() if b == a}
                         for a in augments})
