@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -335,12 +337,43 @@ def _fmt(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+REPOSITORY_ENV = "DATAPRINTS_REPOSITORY_URL"  # e.g. https://github.com/OWNER/REPO, once public
+BRANCH_ENV = "DATAPRINTS_REPOSITORY_BRANCH"  # default main
+LAUNCH_BUTTONS = {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org",
+                  "colab_url": "https://colab.research.google.com"}
+
+
+def publish_config(root: Path | None = None) -> Path | None:
+    """With :data:`REPOSITORY_ENV` set, ``_config.yml`` plus the repository and Binder/Colab
+    launch buttons, written to ``_build/_config.published.yml`` for the build; None without
+    it (Jupyter Book 1 would otherwise point every button at its own repository, and an empty
+    URL makes the theme fail)."""
+    root = root or repo_root()
+    url = os.environ.get(REPOSITORY_ENV, "").strip().rstrip("/")
+    if not url:
+        return None
+    if not re.fullmatch(r"https://(github\.com|gitlab\.com)/[\w.-]+/[\w.-]+", url):
+        raise ValueError(f"{REPOSITORY_ENV}={url!r}: expected https://github.com/OWNER/REPO")
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    config["repository"] = {"url": url, "path_to_book": "",
+                            "branch": os.environ.get(BRANCH_ENV, "").strip() or "main"}
+    config["html"] = {**config.get("html", {}), "use_repository_button": True,
+                      "use_issues_button": True}
+    config["launch_buttons"] = dict(LAUNCH_BUTTONS)
+    out = root / "_build" / "_config.published.yml"
+    text = yaml.safe_dump(config, sort_keys=False)
+    return atomic_write(out, lambda tmp: tmp.write_text(text))
+
+
 def render(root: Path | None = None) -> Path:
     """Run ``jupyter-book build`` on the repository (no execution); fails on any warning."""
     root = root or repo_root()
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.is_file() else (shutil.which("jupyter-book") or "jupyter-book"),
            "build", str(root), "-W", "--keep-going", "--all"]
+    published = publish_config(root)
+    if published is not None:
+        cmd += ["--config", str(published)]
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=root)
     if done.returncode != 0:
