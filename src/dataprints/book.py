@@ -193,6 +193,49 @@ def write_runtimes(runs: list[Run], profile: str, root: Path | None = None) -> P
     return write_json(root / RUNTIMES, {"profile": profile, "notebooks": table})
 
 
+RUNTIMES_TABLE = "book/_runtimes.md"  # generated, included by book/teachers.md
+GPU_ADMONITION = "Needs a GPU at paper scale"  # the admonition title a notebook carries
+# the notebooks of the teachers' page's 90-minute session, in teaching order
+SESSION = ("00_data_tour", "filters/argument_and_toy_layer", "filters/filter_updates_and_metrics",
+           "anomaly/filter_clusters", "frequency/synthetic_spectra")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def write_runtimes_table(root: Path | None = None) -> Path:
+    """The teachers' table, from :data:`RUNTIMES`: each notebook's wall time in the last
+    execution, whether it belongs to the 90-minute session, and whether its paper profile
+    needs a GPU (the notebook carries the :data:`GPU_ADMONITION` admonition)."""
+    root = root or repo_root()
+    file = root / RUNTIMES
+    recorded = json.loads(file.read_text()) if file.is_file() else {"profile": None,
+                                                                  "notebooks": {}}
+    times = recorded["notebooks"]
+    lines = ["| Notebook | Wall time | In the session | Paper profile needs a GPU |",
+             "|---|---|---|---|"]
+    session_total = 0.0
+    for path in toc_notebooks(root):
+        name = notebook_key(path, root).removeprefix("notebooks/").removesuffix(".py")
+        entry = times.get(name)
+        shown = _duration(entry["seconds"]) if entry else "not executed yet"
+        if entry and name in SESSION:
+            session_total += entry["seconds"]
+        gpu = "yes" if GPU_ADMONITION in path.read_text() else "no"
+        lines.append(f"| {{doc}}`/notebooks/{name}` | {shown} | "
+                     f"{'yes' if name in SESSION else ''} | {gpu} |")
+    if recorded["profile"]:
+        intro = (f"Wall times of the last execution at the *{recorded['profile']}* profile "
+                 f"on the machine that built this book (a notebook that was unchanged keeps "
+                 f"the time of the run it reused). The session's notebooks take "
+                 f"{_duration(session_total)} to execute in all.")
+    else:
+        intro = "No notebook has been executed yet: run `make book`."
+    text = intro + "\n\n" + "\n".join(lines) + "\n"
+    return atomic_write(root / RUNTIMES_TABLE, lambda tmp: tmp.write_text(text))
+
+
 PROFILES_SHOWN = ("quick", "reference", "paper")
 PROFILE_NOTE = {
     "quick": "the CPU miniature this book executes (single runs)",

@@ -98,7 +98,7 @@ def _run(notebook: Path, profile: str, overrides: dict[str, str], output: Path |
 
 
 def _book(profile: str, no_execute: bool, force: bool = False) -> int:
-    from dataprints.book import execute_all, render, write_scorecard
+    from dataprints.book import execute_all, render, write_runtimes_table, write_scorecard
 
     start = time.perf_counter()
     if not no_execute:
@@ -107,6 +107,7 @@ def _book(profile: str, no_execute: bool, force: bool = False) -> int:
         print(f"executed {len(ran)} notebooks in {sum(r.seconds for r in ran):.1f} s; "
               f"{len(runs) - len(ran)} unchanged since their last run")
     write_scorecard()
+    write_runtimes_table()
     try:
         render()
     except RuntimeError as exc:
