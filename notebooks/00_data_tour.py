@@ -16,8 +16,27 @@
 # loads them: where each came from, its size and statistics, sample images, class balance, and
 # the binary tasks that the reconstruction papers use.
 #
-# **Runs in** about half a minute on two CPU cores. Change the parameters below and rerun it with
-# `dataprints run notebooks/00_data_tour.py -p samples_per_class 4`.
+# Change the parameters below and rerun it with
+# `dataprints run notebooks/00_data_tour.py -p samples_per_class 4`; its runtime is in the table
+# of {doc}`/book/teachers`.
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Which datasets the book uses, where each copy comes from and how it is checked.
+# 2. Sample images and class balance of each.
+# 3. The binary tasks of the reconstruction papers, and the biased training sets that plant a
+#    shortcut.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | Python and PyTorch tensors (indexing, `torch.unique`, `torch.isin`) | Necessary | the [PyTorch tensor tutorial](https://pytorch.org/tutorials/beginner/basics/tensorqs_tutorial.html) |
+# | Image classification datasets (MNIST, CIFAR-10) | Helpful | what a class label and a train/test split are |
+# | pandas tables | Helpful | only to read the overview table |
+#
+# **Time to learn:** 20 minutes.
 
 # %% tags=["parameters"]
 datasets: list = ["mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet", "digits"]  # datasets to show [[mnist|fashion_mnist|cifar10|cifar100|tiny_imagenet|digits]]
@@ -160,21 +179,32 @@ if "cifar10" in loaded:
 # 500-image training set. Is every vehicle class equally represented?
 # ```
 #
-# ````{solution} data-tour-balance
+# ```{solution-start} data-tour-balance
 # :class: dropdown
-# `binary_view` keeps dataset order, so the first 250 vehicles are the first 250 images whose
-# original label is a vehicle:
-#
-# ```python
-# cifar = data.load("cifar10")
-# vehicle = torch.isin(cifar.y, torch.tensor([0, 1, 8, 9]))
-# first = torch.nonzero(vehicle).squeeze(1)[:250]
-# torch.bincount(cifar.y[first], minlength=10)
 # ```
+# `binary_view` keeps dataset order, so the first 250 images of each binary label are the first
+# 250 images of the original classes that make up that label. Counting them per original class
+# (on the mirrored training set):
+
+# %%
+if "cifar10" in loaded:
+    cifar = loaded["cifar10"][0]
+    task = data.BINARY_TASKS["cifar10_vehicles_animals"]
+    chosen = []
+    for classes in (task.negative, task.positive):
+        members = torch.nonzero(torch.isin(cifar.y, torch.tensor(classes))).squeeze(1)
+        chosen.append(members[:250])
+    per_class = torch.bincount(cifar.y[torch.cat(chosen)], minlength=len(cifar.classes))
+    balance = pd.DataFrame({"class": cifar.classes, "images among the 500": per_class.tolist()})
+balance.set_index("class").T if "cifar10" in loaded else None
+
+# %% [markdown]
+# The counts follow the order of the CIFAR-10 training file, not a quota: the four vehicle
+# classes share the 250 vehicles unevenly, and so do the six animal classes, so the training set
+# is balanced by binary label but not by original class.
 #
-# The counts follow the shuffled order of the CIFAR-10 training file: close to, but not exactly,
-# equal.
-# ````
+# ```{solution-end}
+# ```
 
 # %%
 res = Results("data_tour", params={"datasets": datasets, "samples_per_class": samples_per_class,
@@ -185,3 +215,16 @@ for name, (train, test) in loaded.items():
     res.record(f"{name}.train_channel_mean", train.float().mean(dim=(0, 2, 3)))
 res.record("unavailable", [n for n in datasets if n not in loaded])
 res.save()
+
+# %% [markdown]
+# ## Summary
+#
+# - The book trains on real datasets, each read from a checksummed local mirror or torchvision's
+#   verified download; one that cannot be had is listed, never replaced by something else.
+# - The reconstruction papers use two-class views of these sets and the first *n* images of
+#   each label; the biased sets plant a square or a contrast change that gives the label away.
+#
+# ## What next
+#
+# {doc}`/book/rerunning` shows how to rerun any notebook with other parameters; the first
+# chapter, {doc}`/book/filters`, asks what a network's first layer records of these images.

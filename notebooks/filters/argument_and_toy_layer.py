@@ -24,6 +24,24 @@
 # *sanity* check of the mechanism and of our code, not a reproduction of a finding; the trained
 # networks of the next notebooks are where the paper's claims are tested.
 
+# %% [markdown]
+# ## Overview
+#
+# 1. The chain-rule argument: a first-layer filter's gradient is a multiple of the patch it sees.
+# 2. The argument checked with autograd for three losses.
+# 3. The toy layer of the paper's Fig. 1 trained on four kinds of random images, and the eight
+#    filter metrics of its cumulative update.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | Convolution as a dot product of a filter with an image patch | Necessary | [CS231n, convolutional layers](https://cs231n.github.io/convolutional-networks/#conv) |
+# | Gradients and the chain rule; SGD | Necessary | [PyTorch autograd tutorial](https://pytorch.org/tutorials/beginner/basics/autogradqs_tutorial.html) |
+# | {doc}`/notebooks/00_data_tour` | Helpful | how images are stored and shown here |
+#
+# **Time to learn:** 40 minutes.
+
 # %% tags=["parameters"]
 image_size: int = 24  # side of the random training images (pixels) [[8..128]]
 n_images: int = 128  # random images per kind [[2..10000]]
@@ -113,8 +131,33 @@ toy_metrics.style.format("{:.3g}")
 
 # %% [markdown]
 # ```{exercise}
+# :label: filters-toy-scale
 # Change `lr` or `steps`. Which metrics change with the size of the update and which do not?
 # (Compare with how each metric normalises the filters in `dataprints.filters.metrics`.)
+# ```
+#
+# ```{solution-start} filters-toy-scale
+# :class: dropdown
+# ```
+# Train the weakly blurred kind again with ten times the learning rate, from the same initial
+# weights and batches, and divide each metric by its value above:
+
+# %%
+kind = "blurred_noise_weak"
+initial, final = train_toy_layer(toy_images(kind, n_images, image_size, seed), steps, 10 * lr,
+                                 batch_size, seed)
+larger = pd.Series(filter_metrics(final - initial))
+pd.DataFrame({"lr": toy_metrics.loc[kind], "10 × lr": larger,
+              "ratio": larger / toy_metrics.loc[kind]}).style.format("{:.3g}")
+
+# %% [markdown]
+# The variance, the Laplacian variance and the noise estimate measure raw weight values, so they
+# grow with the size of the update. The other five divide each filter by its own norm (or the
+# bank by its range) and move only because a larger step also changes *which* patches dominate
+# the sum: their ratios stay far closer to one. Only the normalised metrics compare networks
+# trained with different learning rates or for different times.
+#
+# ```{solution-end}
 # ```
 
 # %% [markdown]
@@ -145,6 +188,49 @@ res.claims_table()
 # weight separately).
 #
 # ```{exercise}
+# :label: filters-toy-red
 # Train the toy layer on images whose red channel is twice the green and blue ones. Predict the
 # colour of the update before you look, using the argument above.
 # ```
+#
+# ```{solution-start} filters-toy-red
+# :class: dropdown
+# ```
+# Each step adds multiples of patches, so the red channel of every update is a sum of red
+# patch values that are twice as large: the update should lean to red (or, where its sign is
+# negative, to cyan). Doubling the red channel of the weakly blurred images:
+
+# %%
+images = toy_images("blurred_noise_weak", n_images, image_size, seed)
+images[:, 0] *= 2
+initial, final = train_toy_layer(images, steps, lr, batch_size, seed)
+red_update = final - initial
+print("mean |update| per channel (R, G, B):",
+      ", ".join(f"{v:.3g}" for v in red_update.abs().mean(dim=(0, 2, 3)).tolist()))
+fig, axes = plt.subplots(1, show, figsize=(show * 0.9, 1.2))
+for col, tile in enumerate(to_display(red_update[:show])):
+    axes[col].imshow(tile)
+    axes[col].axis("off")
+fig.suptitle("Cumulative update with the red channel doubled")
+plt.show()
+
+# %% [markdown]
+# The red channel's mean update is the largest of the three, and the tiles are tinted red and
+# cyan: the update carries the colour statistics of the data, as the argument predicts.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ## Summary
+#
+# - For a filter $A$ on a patch $B$, $\partial g/\partial A = g'(A\cdot B)\,B$: every SGD step
+#   adds multiples of image patches to a first-layer filter, so the *cumulative update* inherits
+#   the data's colour, smoothness and noise.
+# - With one linear layer and plain SGD this holds by construction; the claims here are sanity
+#   checks of the mechanism and of our metrics.
+#
+# ## What next
+#
+# {doc}`/notebooks/filters/dataset_variants` builds the twenty modified datasets on which real
+# networks are trained, and measures their sharpness and noise.
