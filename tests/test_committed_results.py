@@ -16,11 +16,12 @@ COMMITTED = [p for profile in ("reference", "paper")
              for p in sorted((ROOT / "results" / profile).glob("**/*.json"))]
 
 
-def test_every_profile_file_is_valid_yaml_for_real_notebooks():
+def test_every_profile_names_real_notebooks_and_allowed_values():
     for profile in PROFILES[1:]:
         table = yaml.safe_load((ROOT / "profiles" / f"{profile}.yaml").read_text()) or {}
-        for notebook in table:
+        for notebook, overrides in table.items():
             assert (ROOT / notebook).is_file(), f"profiles/{profile}.yaml names {notebook}"
+            check_overrides(ROOT / notebook, overrides or {})  # names, types, ranges
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.relative_to(ROOT).as_posix())
