@@ -291,7 +291,8 @@ def _local(items: list[_Task], folder: Path, workers: int, progress: _Progress,
 def _submitit(items: list[_Task], folder: Path, resources: Resources, cluster: str | None,
               progress: _Progress, poll: float) -> None:
     """A job array through ``map_array`` (``cluster``: None = Slurm when sbatch is found, else
-    this machine; "local" for tests)."""
+    this machine; "local" for tests). Jobs outlive a stopped driver; a later sweep skips what
+    they completed."""
     submitit = _optional("submitit")
     executor = submitit.AutoExecutor(folder=folder / "submitit", cluster=cluster)
     params: dict[str, Any] = {"name": "dataprints-sweep", "timeout_min": resources.time_min,
@@ -376,7 +377,6 @@ def run_specs(specs: Sequence[Any], executor: str = "local", *, workers: int | N
     start = time.perf_counter()
     folder = cache_dir() / "sweeps" / (f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-"
                                        f"{secrets.token_hex(3)}")
-    folder.mkdir(parents=True)
     report = SweepReport(executor, folder, len(unique))
     items = []
     for spec in unique:
@@ -384,6 +384,8 @@ def run_specs(specs: Sequence[Any], executor: str = "local", *, workers: int | N
             report.skipped.append(label(spec))
         else:
             items.append(_Task(spec, label(spec), folder / f"{label(spec)}.log"))
+    if items:
+        folder.mkdir(parents=True)
     progress = _Progress(report, len(items))
     if report.skipped:
         progress.note(f"{len(report.skipped)} of {len(unique)} specs complete before, skipped")
