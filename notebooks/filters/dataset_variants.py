@@ -22,6 +22,24 @@
 # This notebook builds the variants of CIFAR-10 (our stand-in for ImageNette; 32 px, not 224 px),
 # measures both properties and shows examples like their Fig. 2.
 
+# %% [markdown]
+# ## Overview
+#
+# 1. The 20 variants of a base set (dilation, resize, blur, noise) and the synthetic shapes at
+#    five object scales.
+# 2. Their measured sharpness and noisiness, the labels the meta-model learns to predict.
+# 3. Sanity checks: every softening variant lowers the sharpness, noise raises the noisiness.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/filters/argument_and_toy_layer` | Necessary | why these properties should reach the filters |
+# | Gaussian blur, image resampling, additive noise | Helpful | [scikit-image filtering tutorial](https://scikit-image.org/docs/stable/auto_examples/filters/index.html) |
+# | The Laplacian as an edge detector | Helpful | the sharpness measure is the variance of its response |
+#
+# **Time to learn:** 30 minutes.
+
 # %% tags=["parameters"]
 base: str = "cifar10"  # base set: cifar10, fashion_mnist, tiny_imagenet or imagenette [[cifar10|fashion_mnist|tiny_imagenet|imagenette]]
 image_size: int = 32  # image side in pixels (paper: 224) [[8..224]]
@@ -30,6 +48,8 @@ property_samples: int = 500  # images per variant averaged for the properties (p
 seed: int = 0  # subset, noise draws, shapes [[0..2147483647]]
 
 # %%
+import dataclasses
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
@@ -101,9 +121,39 @@ print(f"Spearman correlation of sharpness and noisiness over the variants: {corr
 
 # %% [markdown]
 # ```{exercise}
+# :label: filters-noise-scale
 # The paper does not say on which pixel scale the noise σ is meant. Add noise of σ = 0.1 on the
 # 0–255 scale instead (i.e. σ = 0.1/255 on [0, 1]): is it still visible to the noisiness
 # estimate after the images are stored as 8-bit integers?
+# ```
+#
+# ```{solution-start} filters-noise-scale
+# :class: dropdown
+# ```
+# Add the faint noise the way `make_variant` adds the paper's, store the result as 8-bit, and
+# measure it like the other variants:
+
+# %%
+x = original.float()
+noisy = x + (0.1 / 255) * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
+faint = dataclasses.replace(original, x=(noisy.clamp(0, 1) * 255).round().to(torch.uint8),
+                            name=f"{original.name}:noise_0.1/255", spec=None)
+changed = float((faint.x != original.x).float().mean())
+print(f"share of pixel values that the faint noise changed after rounding to 8 bits: "
+      f"{changed:.2%}")
+pd.DataFrame({"original": dataset_properties(original, property_samples, seed),
+              "noise σ 0.1/255": dataset_properties(faint, property_samples, seed),
+              "noise_0.1 (σ 0.1 on [0, 1])": props.loc["noise_0.1", ["sharpness", "noisiness"]]}
+             ).T.style.format("{:.4g}")
+
+# %% [markdown]
+# A noise of σ 0.1/255 is a tenth of one 8-bit step: rounding to integers undoes it for almost
+# every pixel (the share above), so the stored images are essentially the original and so are
+# their sharpness and noisiness. Read on the 0–255 scale, the paper's lowest noise level would be
+# invisible in any dataset stored as 8-bit images; on [0, 1] it is a strong noise. This is why
+# we read σ on [0, 1].
+#
+# ```{solution-end}
 # ```
 
 # %% [markdown]
@@ -132,3 +182,16 @@ res.claims_table()
 # pixels and clipped when the images are stored as 8-bit, our reading of an unstated scale; and
 # the shapes are 2-D drawings instead of rendered 3-D objects. Dilations are bilinear upscales
 # cropped to the centre, our reading of "size dilation".
+
+# %% [markdown]
+# ## Summary
+#
+# - Each of the 20 variants changes one global property of the same images; the measured
+#   sharpness and noisiness, not the variant's name, are what the meta-model later predicts.
+# - Sharpness and noisiness are not independent: the Laplacian amplifies noise, so the noisy
+#   variants are also the "sharpest".
+#
+# ## What next
+#
+# {doc}`/notebooks/filters/filter_updates_and_metrics` trains networks on some of these variants
+# and measures what their first layers learned.

@@ -21,6 +21,30 @@
 # `mini_resnet_deep` stand-in for ResNet-50) is trained **from scratch** on three CIFAR-10
 # variants, and the metrics are computed on Δconv1 = learned − initial. The models are cached and
 # reused by the meta-model notebook.
+#
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/filters/filter_updates_and_metrics.py --profile paper`) fine-tunes an ImageNet-pretrained ResNet-50 on 224-px ImageNette for 30 epochs: it is meant for a GPU (CUDA is
+# used when present). The quick and reference profiles run on a CPU, and the paper-scale
+# results, once committed, are shown on the chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Train a network with ResNet's first layer on three variants of the same images.
+# 2. Show its first-layer filters before and after training, and their difference (Fig. 3).
+# 3. Compute the eight filter metrics of the difference, the features of the meta-model.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/filters/argument_and_toy_layer` | Necessary | why the update, not the filter, carries the data |
+# | {doc}`/notebooks/filters/dataset_variants` | Necessary | the variants trained on here |
+# | Training a CNN classifier with SGD | Helpful | [PyTorch classifier tutorial](https://pytorch.org/tutorials/beginner/blitz/cifar10_tutorial.html) |
+#
+# **Time to learn:** 45 minutes.
 
 # %% tags=["parameters"]
 arch: str = "mini_resnet_deep"  # architecture (paper: resnet50, pretrained) [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
@@ -98,10 +122,29 @@ metrics.style.format("{:.3g}")
 
 # %% [markdown]
 # ```{exercise}
+# :label: filters-more-variants
 # Add `"resize_0.25"` and `"dilate_3"` to `variants`. Where do they fall between `original` and
 # `blur_7_2` on roughness and on the Laplacian metric, and does that match their measured
 # sharpness in {doc}`/notebooks/filters/dataset_variants`?
 # ```
+#
+# ````{solution} filters-more-variants
+# :class: dropdown
+# This is an experiment rather than a computation on this page: each extra variant trains one
+# more network, so rerun the notebook with the longer list (the three variants above come from
+# the cache):
+#
+# ```bash
+# dataprints run notebooks/filters/filter_updates_and_metrics.py \
+#     -p variants '["original", "blur_7_2", "noise_0.5", "resize_0.25", "dilate_3"]'
+# ```
+#
+# Then sort the metrics table by `roughness` and by `laplacian_var` and compare the order with
+# the `sharpness` column of the dataset-variants table. The chain-rule argument predicts the same
+# order: a smoother training set gives a smoother update. Where the two orders disagree, check
+# how large the difference is against the spread of a metric between training seeds (rerun with
+# `-p seed 1`) before reading anything into it.
+# ````
 
 # %% [markdown]
 # ## Results
@@ -126,3 +169,17 @@ res.claims_table()
 # ImageNet-pretrained ResNet-50s at 224 px for 30 epochs; we train a small network with the same
 # first layer from scratch on 32-px CIFAR-10 for a few epochs (set `pretrained` to use
 # torchvision's weights with a torchvision architecture on a machine with internet access).
+
+# %% [markdown]
+# ## Summary
+#
+# - After training, the first-layer filters still look much like their initialisation; their
+#   *difference* from it carries the training data's smoothness and noise.
+# - Eight numbers per network summarise that difference; they are all the meta-model of the
+#   next notebook sees.
+#
+# ## What next
+#
+# {doc}`/notebooks/filters/meta_model_table1` trains many such networks and asks whether a
+# random forest can read a training set's sharpness, noisiness and object scale off the eight
+# metrics, on an architecture it never saw (Table 1).
