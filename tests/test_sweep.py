@@ -194,6 +194,13 @@ def test_syn_specs_are_shared_by_learning_order_and_band_stop() -> None:
     assert {s.train.epochs for s in learning} == {200}
 
 
+def test_natural_specs_are_shared_by_natural_dfm_and_ood_transfer() -> None:
+    dfm = sweep_specs("notebooks/frequency/natural_dfm.py", "paper")
+    ood = sweep_specs("notebooks/frequency/ood_transfer.py", "paper")
+    assert [s.augment for s in dfm] == ["none", "autoaugment", "augmix"]
+    assert ood == dfm[:1] and ood[0].data.n_per_class == 4500 and ood[0].train.epochs == 200
+
+
 def test_a_notebook_without_sweep_and_bad_parameters_are_refused(
         capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SweepError, match="has no sweep yet; sweeps exist for: .*anomaly"):
@@ -218,15 +225,22 @@ def test_the_notebooks_find_the_swept_models(one_thread: None) -> None:
     """execute() trains each kind of spec as its notebook asks for it: same key, one artifact
     (which executor calls execute() does not matter, see above)."""
     from dataprints.anomaly.runs import train_run
-    from dataprints.frequency.trained import syn_models
+    from dataprints.frequency.trained import natural_model, syn_models
 
     exp1 = {"n_per_class": "1", "n_val": "10", "epochs": "2", "models": "['simple_cnn']"}
     syn = {"archs": "['simple_cnn']", "n_train": "2", "n_test": "2", "epochs": "1",
            "generators": "['standard']", "every": "1", "max_steps": "2"}
+    natural = {"n_per_class": "2", "n_val_per_class": "1", "epochs": "1",
+               "augments": "['none', 'augmix']"}
     specs = [*sweep_specs(EXP1, "quick", exp1),
-             *sweep_specs("notebooks/frequency/learning_order.py", "quick", syn)]
+             *sweep_specs("notebooks/frequency/learning_order.py", "quick", syn),
+             *sweep_specs("notebooks/frequency/natural_dfm.py", "quick", natural)]
     assert all(execute(s).built for s in specs)
     assert all(train_run(s, progress=False).from_cache for s in specs if isinstance(s, RunSpec))
     runs = syn_models(["simple_cnn"], ["standard"], [0], (1, 2, 3, 4), 2, 2, 1, 0.01, 64, 1, 2,
                       progress=False)
     assert all(trained.from_cache for trained, _ in runs.values())
+    for augment in ("none", "augmix"):
+        _, trained = natural_model("cifar10", 2, 1, 0, 32, "simple_cnn_bn", augment, 1, 0.05,
+                                   "plateau", 16, progress=False)
+        assert trained.from_cache

@@ -1,7 +1,8 @@
 """Which runs a notebook trains at a profile, and the function that trains each kind of spec.
 
 Both tables use the chapters' own functions (``shared_spec``, ``control_spec``, ``train_run``,
-``train_syn``), so a spec swept here is the spec the notebook asks for: same key, one artifact.
+``train_syn``, ``train_natural``), so a spec swept here is the spec the notebook asks for: same
+key, one artifact.
 """
 
 from __future__ import annotations
@@ -55,11 +56,32 @@ def _frequency_syn(p: dict[str, Any]) -> list[Any]:
             for band in BANDS]
 
 
+def _frequency_natural(p: dict[str, Any]) -> list[Any]:
+    """Wang et al.'s natural-image models: the plain one per seed and each augmented one per
+    augment seed (natural DFMs), or one variant per seed (OOD transfer), as
+    :func:`~dataprints.frequency.trained.natural_model` names them."""
+    from dataprints.frequency.trained import NaturalData, NaturalRun, paper_config
+
+    if "augments" in p:
+        plain, *augmented = p["augments"]
+        runs = [(plain, s) for s in p["seeds"]] + [(a, s) for a in augmented
+                                                    for s in p["augment_seeds"]]
+    else:
+        runs = [(p["augment"], s) for s in p["seeds"]]
+    return [NaturalRun(NaturalData(p["dataset"], p["n_per_class"], p["n_val_per_class"], seed,
+                                   p["image_size"]), p["arch"], augment,
+                       paper_config(p["epochs"], lr=p["lr"], seed=seed, scheduler=p["schedule"]),
+                       p["augment_group"])
+            for augment, seed in runs]
+
+
 # notebook (relative to the repository) -> its specs from the notebook's full parameters
 SWEEPS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
     "notebooks/anomaly/overfitting_anomaly_counts.py": _anomaly_exp1,
     "notebooks/frequency/learning_order.py": _frequency_syn,
     "notebooks/frequency/band_stop.py": _frequency_syn,
+    "notebooks/frequency/natural_dfm.py": _frequency_natural,
+    "notebooks/frequency/ood_transfer.py": _frequency_natural,
 }
 
 
@@ -97,6 +119,13 @@ def _train_syn_run(run: Any) -> TrainedModel:
                      generator=data.generator)[0]
 
 
+def _train_natural_run(run: Any) -> TrainedModel:
+    from dataprints.frequency.trained import train_natural
+
+    return train_natural(run.data.build(), run.arch, run.augment, run.train,
+                         augment_group=run.augment_group)
+
+
 def _train_anomaly_run(spec: Any) -> TrainedModel:
     from dataprints.anomaly.runs import train_run
 
@@ -108,6 +137,7 @@ def _train_anomaly_run(spec: Any) -> TrainedModel:
 RUNNERS: dict[str, Callable[[Any], TrainedModel]] = {
     "dataprints.anomaly.runs.RunSpec": _train_anomaly_run,
     "dataprints.frequency.trained.SynRun": _train_syn_run,
+    "dataprints.frequency.trained.NaturalRun": _train_natural_run,
 }
 
 
