@@ -23,6 +23,31 @@
 # measured on held-out test images in the masked filters' small clusters (the paper's cell is a
 # simple CNN on CIFAR-100, which is not in the local data mirror).
 
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/anomaly/anomaly_masking.py --profile paper`) trains the simple CNN, AlexNet and LeNet-5 on the whole
+# training sets for 100 epochs, as in the paper: it is meant for a GPU (CUDA is used when present). The quick and
+# reference profiles run on a CPU, and the paper-scale results, once committed, are shown on the
+# chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Load the overfitting Exp. 1 models and find their anomaly filters with the stricter criteria of Exp. 3.
+# 2. Zero one anomaly filter at a time and measure training and validation accuracy (Table 4), against random normal filters (Table 5).
+# 3. Check whether the masked filters' outlier samples end up misclassified (Table 6).
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/anomaly/outlier_gradients` | Necessary | outlier samples and the Exp. 1 models |
+# | Ablation by zeroing a filter | Helpful | a forward hook that sets one channel to zero |
+#
+# **Time to learn:** 30 minutes.
+
 # %% tags=["parameters"]
 n_per_class: int = 50  # training images per class (quick subset; paper: whole training set) [[0..6000]]
 n_val: int = 1000  # validation images held out from the training split [[10..10000]]
@@ -142,3 +167,13 @@ res.claims_table()
 # are not additive in general: filters of one layer share the next layer's inputs, so masking
 # several at once interacts.
 # ```
+
+# %% [markdown]
+# ## Summary
+#
+# - Masking an anomaly filter means something only against the random-filter control: if random normal filters change the accuracies just as often, the effect is not about anomaly filters.
+# - Table 4's paper cells count three or four filters, so its shares move in steps of a quarter or a third.
+#
+# ## What next
+#
+# The chapter page {doc}`/book/anomaly` gathers the verdicts at every profile; the next paper, {doc}`/book/frequency`, asks which frequencies a network relies on.

@@ -18,7 +18,33 @@
 #
 # **What runs here.** The simple CNN on 500 CIFAR-10 training images (the Exp. 1 model, from the
 # cache when that notebook ran first), at its last epoch; all three conv layers' ReLU maps; the
-# batched GMM (all filters and all K at once). Quick profile: about 1 minute on 2 shared cores.
+# batched GMM (all filters and all K at once).
+
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/anomaly/filter_clusters.py --profile paper`) trains the simple CNN on the whole
+# training sets for 100 epochs, as in the paper: it is meant for a GPU (CUDA is used when present). The quick and
+# reference profiles run on a CPU, and the paper-scale results, once committed, are shown on the
+# chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Train (or load) the simple CNN of Exp. 1 and collect each filter's ReLU feature maps.
+# 2. Reduce every filter's maps to 2-D with PCA and cluster them with a GMM, choosing K by the CH index.
+# 3. Show normal and anomaly filters (Figs. 2-3) and how much the count depends on the GMM seed.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | Gaussian mixture models, PCA | Necessary | [scikit-learn user guide, GMM](https://scikit-learn.org/stable/modules/mixture.html) |
+# | The Calinski-Harabasz index | Helpful | [scikit-learn, CH index](https://scikit-learn.org/stable/modules/clustering.html#calinski-harabasz-index) |
+# | CNN feature maps and ReLU | Helpful | {doc}`/notebooks/filters/filter_updates_and_metrics` trains a CNN the same way |
+#
+# **Time to learn:** 40 minutes.
 
 # %% tags=["parameters"]
 n_per_class: int = 50  # training images per class (quick subset; paper: whole training set) [[0..6000]]
@@ -136,3 +162,13 @@ res.claims_table()
 # of the range means the CH index was still rising: the range, not the data, chose it, and a
 # larger `k_max` would change those filters' clusterings (and possibly their anomaly flags).
 # ```
+
+# %% [markdown]
+# ## Summary
+#
+# - Each filter's feature maps over a batch of samples, in 2-D, form clusters; the anomaly criteria look for small far-away clusters, an abnormally high CH index and sizeable activations.
+# - The count of anomaly filters moves with the GMM seed and the K range, so the notebooks that compare counts scan every model the same way.
+#
+# ## What next
+#
+# {doc}`/notebooks/anomaly/overfitting_anomaly_counts` asks whether that count grows as a model overfits (Table 2, Fig. 4).

@@ -23,6 +23,31 @@
 # misclassified) suggests held-out samples, since an overfit model classifies its own training
 # samples almost perfectly.
 
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/anomaly/outlier_gradients.py --profile paper`) trains the simple CNN, AlexNet and LeNet-5 on the whole
+# training sets for 100 epochs, as in the paper: it is meant for a GPU (CUDA is used when present). The quick and
+# reference profiles run on a CPU, and the paper-scale results, once committed, are shown on the
+# chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Load the Exp. 1 models at their well-trained and overfitting epochs.
+# 2. Split scanned samples into outliers (clusters of at most λ points) and normal samples.
+# 3. Compare their mean absolute gradients, on training and on held-out samples (Table 3).
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/anomaly/overfitting_anomaly_counts` | Necessary | the models and epochs used here |
+# | Per-sample gradients of the cross-entropy | Helpful | [PyTorch autograd tutorial](https://pytorch.org/tutorials/beginner/basics/autogradqs_tutorial.html) |
+#
+# **Time to learn:** 30 minutes.
+
 # %% tags=["parameters"]
 n_per_class: int = 50  # training images per class (quick subset; paper: whole training set) [[0..6000]]
 n_val: int = 1000  # validation images held out from the training split [[10..10000]]
@@ -119,3 +144,13 @@ res.claims_table()
 # ordering is a property of the few most isolated samples. Run the loop above with `20` in place
 # of `OUTLIER_CLUSTER_SIZE` and compare the `n_outliers` column and the two means.
 # ```
+
+# %% [markdown]
+# ## Summary
+#
+# - Which samples count as outliers depends on λ and on the number of samples scanned.
+# - Training and held-out samples can tell different stories: an overfit model has small gradients on the samples it memorised.
+#
+# ## What next
+#
+# {doc}`/notebooks/anomaly/anomaly_masking` switches single anomaly filters off and measures what the model loses (Tables 4-6).

@@ -33,6 +33,32 @@
 # verdict rule (scorecard) is applied over seeds. At the quick profile there is one seed: a
 # *single run*, shown but never counted.
 
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/anomaly/overfitting_anomaly_counts.py --profile paper`) trains the simple CNN, AlexNet and LeNet-5 on CIFAR-10, CIFAR-100 and Fashion-MNIST on the whole
+# training sets for 100 epochs, as in the paper: it is meant for a GPU (CUDA is used when present). The quick and
+# reference profiles run on a CPU, and the paper-scale results, once committed, are shown on the
+# chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Train every model twice per seed: as the paper does, and a control that overfits less.
+# 2. Count anomaly filters at the well-trained and the overfitting epoch, and over training (Fig. 4).
+# 3. Three tests per seed (the count rose, rose more than the control's, tracks the validation loss), and how the verdict depends on λ.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/anomaly/filter_clusters` | Necessary | what an anomaly filter is |
+# | Overfitting, validation loss, early stopping | Necessary | [Goodfellow et al., *Deep Learning*, §7.8](https://www.deeplearningbook.org/contents/regularization.html) |
+# | Partial correlation | Helpful | used for the Fig. 4 test |
+#
+# **Time to learn:** 45 minutes.
+
 # %% tags=["parameters"]
 n_per_class: int = 50  # training images per class (quick subset; paper: whole training set; 0: all) [[0..6000]]
 n_val: int = 1000  # validation images held out from the training split, a multiple of the classes [[10..10000]]
@@ -241,3 +267,13 @@ res.claims_table()
 # alone; with more samples criterion 1 becomes selective and the count falls. A count is only
 # comparable across studies at the same ratio of λ to scanned samples.
 # ```
+
+# %% [markdown]
+# ## Summary
+#
+# - A count that grows with training time passes Table 2's comparison by itself; the control run and the partial correlation separate overfitting from time.
+# - The verdicts at this profile are single runs; the reference profile repeats them over seeds.
+#
+# ## What next
+#
+# {doc}`/notebooks/anomaly/outlier_gradients` looks at the samples in the small clusters: do they have larger gradients (Table 3)?
