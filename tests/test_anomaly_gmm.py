@@ -17,7 +17,14 @@ from threadpoolctl import threadpool_limits
 
 from dataprints.anomaly.criteria import criteria, evaluate_criteria
 from dataprints.anomaly.features import capture, relu_after_conv
-from dataprints.anomaly.gmm import _first_argmax, calinski_harabasz, fit_mixtures, pca_2d
+from dataprints.anomaly.gmm import (
+    _em,
+    _first_index,
+    _moment_basis,
+    calinski_harabasz,
+    fit_mixtures,
+    pca_2d,
+)
 from dataprints.anomaly.scan import scan_maps
 from dataprints.data import balanced_subset, load, normalize
 from dataprints.models import build_model
@@ -62,12 +69,49 @@ def test_em_matches_sklearn_from_the_same_start():
             assert (ref == fit.labels[c, j].numpy()).mean() > 0.99
 
 
-def test_first_argmax_matches_torch_argmax_including_ties():
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_first_index_matches_torch_argmax_and_argmin_including_ties(dtype):
     gen = torch.Generator().manual_seed(0)
-    t = torch.randint(0, 3, (5, 7, 40), generator=gen).double()  # many ties
-    assert torch.equal(_first_argmax(t), t.argmax(dim=1))
+    t = torch.randint(0, 3, (5, 7, 40), generator=gen).to(dtype)  # many ties
+    assert torch.equal(_first_index(t), t.argmax(dim=1))
+    assert torch.equal(_first_index(t, largest=False), t.argmin(dim=1))
+    t = torch.randn(5, 7, 40, generator=gen, dtype=dtype) * 1e-30  # tiny gaps still count
+    assert torch.equal(_first_index(t), t.argmax(dim=1))
     t[:, 2] = -math.inf  # padding components never win
-    assert not (_first_argmax(t) == 2).any()
+    assert torch.equal(_first_index(t), t.argmax(dim=1))
+
+
+def test_em_in_a_batch_matches_each_problem_alone():
+    """Problems converge at different iterations and leave the batch; what each one ends with
+    must not depend on the others (the reference path: every problem fitted on its own)."""
+    pts = blobs()
+    fit = fit_mixtures(pts, ks=(3, 6))
+    phi = _moment_basis(pts)
+    for w, m, s in fit.init:
+        real = torch.ones_like(w)
+        batched = _em(phi, w, m, s, real, 1e-3, 1e-6, 100)
+        for c in range(len(pts)):
+            alone = _em(phi[c:c + 1], w[c:c + 1], m[c:c + 1], s[c:c + 1], real[c:c + 1], 1e-3,
+                        1e-6, 100)
+            for a, b in zip(alone, batched, strict=True):
+                assert torch.equal(a[0], b[c])
+
+
+def test_kernels_run_on_the_configured_threads_and_restore(monkeypatch):
+    seen = []
+    original = torch.set_num_threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (seen.append(n), original(n)))
+    monkeypatch.setenv("DATAPRINTS_THREADS", "2")
+    before = torch.get_num_threads()
+    fit_mixtures(blobs(), ks=(2,))
+    assert seen[0] == 2 and torch.get_num_threads() == before
+    monkeypatch.delenv("DATAPRINTS_THREADS")
+    seen.clear()
+    fit_mixtures(blobs(), ks=(2,))
+    assert seen[0] == 1
+    monkeypatch.setenv("DATAPRINTS_THREADS", "two")
+    with pytest.raises(ValueError, match="DATAPRINTS_THREADS must be an integer"):
+        fit_mixtures(blobs(), ks=(2,))
 
 
 def test_calinski_harabasz_matches_sklearn_and_handles_one_cluster():

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
+from dataprints.threads import limited_threads
+
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -29,10 +31,16 @@ def pca_2d(maps: torch.Tensor, n_iter: int = 6, oversample: int = 8, seed: int =
     ``maps`` is (C, N, D): C filters, N samples, D = W*H. Returns (C, N, 2) float64 scores.
     Uses a seeded randomized subspace iteration (what scikit-learn's PCA does for inputs this
     size), exact when D <= 2 + ``oversample``. Sign of each component is arbitrary.
-    Computed in float32 (the maps' precision), returned as float64 for the mixtures.
+    Computed in float32 (the maps' precision), returned as float64 for the mixtures, on
+    :func:`dataprints.threads.kernel_threads` threads.
     """
     if maps.ndim != 3:
         raise ValueError(f"maps must be (filters, samples, W*H), got shape {tuple(maps.shape)}")
+    with limited_threads():
+        return _pca_2d(maps, n_iter, oversample, seed)
+
+
+def _pca_2d(maps: torch.Tensor, n_iter: int, oversample: int, seed: int) -> torch.Tensor:
     x = maps.float()
     x = x - x.mean(dim=1, keepdim=True)  # (C, N, D)
     c, n, d = x.shape
@@ -79,7 +87,8 @@ def fit_mixtures(points: torch.Tensor, ks: tuple[int, ...] = tuple(range(2, 11))
     Defaults are scikit-learn's ``GaussianMixture`` defaults. Deterministic for a given seed.
     k-means runs one K at a time (its seeding is sequential in K); EM runs groups of neighbouring
     K together, padded to the group's largest K, and a (filter, K) problem leaves the batch once
-    it has converged, so the cost follows the slowest few problems, not all.
+    it has converged, so the cost follows the slowest few problems, not all. Runs on
+    :func:`dataprints.threads.kernel_threads` threads (default 1: see that module).
     """
     if points.ndim != 3 or points.shape[2] != 2:
         raise ValueError(f"points must be (filters, samples, 2), got {tuple(points.shape)}")
@@ -87,6 +96,14 @@ def fit_mixtures(points: torch.Tensor, ks: tuple[int, ...] = tuple(range(2, 11))
         raise ValueError(f"ks must be distinct integers >= 2, got {ks}")
     if points.shape[1] < max(ks):
         raise ValueError(f"{points.shape[1]} points cannot make {max(ks)} clusters")
+    with limited_threads():
+        return _fit_mixtures(points, ks, seed, tol, reg_covar, max_iter, kmeans_tol,
+                             kmeans_max_iter)
+
+
+def _fit_mixtures(points: torch.Tensor, ks: tuple[int, ...], seed: int, tol: float,
+                  reg_covar: float, max_iter: int, kmeans_tol: float, kmeans_max_iter: int,
+                  ) -> MixtureFit:
     x = points.double()
     xt = x.transpose(1, 2).contiguous()  # (C, 2, N)
     phi = _moment_basis(x)  # (C, 6, N)
@@ -104,7 +121,7 @@ def fit_mixtures(points: torch.Tensor, ks: tuple[int, ...] = tuple(range(2, 11))
     labels, chs, converged = [], [], []
     for k in ks:
         w, m, s, done = fitted[k]
-        labels.append(_first_argmax(_log_prob(phi, w, m, s)))  # (C, N): final E-step
+        labels.append(_first_index(_log_prob(phi, w, m, s)))  # (C, N): final E-step
         chs.append(calinski_harabasz(x, labels[-1]))
         converged.append(done)
     return MixtureFit(ks, torch.stack(labels, 1), torch.stack(chs, 1),
@@ -156,16 +173,21 @@ def _nearest(xt: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
     """Index of the nearest centre (C, K, 2) for each point of ``xt`` (C, 2, N): (C, N)."""
     d0 = xt[:, None, 0] - centers[..., 0, None]  # (C, K, N): points last, so the min over K
     d1 = xt[:, None, 1] - centers[..., 1, None]  # runs across whole rows of points
-    return _first_argmax(-(d0 * d0 + d1 * d1))
+    return _first_index(d0.mul_(d0).add_(d1.mul_(d1)), largest=False)
 
 
-def _first_argmax(t: torch.Tensor) -> torch.Tensor:
-    """``t.argmax(dim=1)`` (first index on ties) for (C, K, N), from two ``amax`` passes: torch's
-    argmax over a non-last dimension is two orders of magnitude slower than ``amax`` on CPU."""
+def _first_index(t: torch.Tensor, largest: bool = True) -> torch.Tensor:
+    """``t.argmax(dim=1)`` (or argmin; first index on ties) for (C, K, N) from float passes only.
+
+    On CPU torch's argmax over a non-last dimension is two orders of magnitude slower than
+    ``amax``, and comparisons (bool tensors) several times slower than float arithmetic. The gap
+    to the extreme is exactly 0 only at the extreme, so its sign is 0 there and 1 elsewhere, and
+    the smallest ``2K * sign + k`` over K is the first extreme index.
+    """
     k = t.shape[1]
-    is_max = t == t.amax(1, keepdim=True)
-    rank = torch.arange(k, 0, -1, dtype=t.dtype).view(1, k, 1)  # earlier components rank higher
-    return k - (is_max * rank).amax(1).long()
+    gap = t.amax(1, keepdim=True) - t if largest else t - t.amin(1, keepdim=True)
+    index = torch.arange(k, dtype=t.dtype).view(1, k, 1)
+    return torch.add(index, gap.sign_(), alpha=2 * k).amin(1).long()
 
 
 def _sq_dist(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -202,7 +224,7 @@ def _kmeans(x: torch.Tensor, k: int, gen: torch.Generator, tol: float, max_iter:
     xt = x.transpose(1, 2).contiguous()  # (C, 2, N)
     xo = torch.cat([x, torch.ones(c, n, 1, dtype=x.dtype)], -1)  # (C, N, 3): sums and counts
     labels = torch.full((c, n), -1)
-    work, active = rows, torch.ones(c, dtype=torch.bool)  # as in _em: lazy compaction
+    work, active = rows, torch.ones(c, dtype=torch.bool)  # as in _em: converged ones leave
     for _ in range(max_iter):
         label = _nearest(xt, centers[work])  # (w, N)
         sums = torch.zeros(len(work), k, 3, dtype=x.dtype).scatter_add_(
@@ -217,7 +239,7 @@ def _kmeans(x: torch.Tensor, k: int, gen: torch.Generator, tol: float, max_iter:
         active &= moved
         if not active.any():
             break
-        if active.sum() < 0.8 * len(work):
+        if not active.all():
             work, xt, xo, labels = work[active], xt[active], xo[active], labels[active]
             threshold, active = threshold[active], active[active]
     return centers
@@ -251,8 +273,8 @@ def _em(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
     """EM from the given parameters until the mean log-likelihood moves less than ``tol``;
     ``real`` (P, K) is 0 for padding components, which keep weight 0.
 
-    Converged problems stop being updated at once; they leave the working batch (a copy of
-    its points) only once a fifth of it has converged, as the copy costs more than an E-step.
+    Converged problems leave the working batch (a copy of its points) at once: the copy is
+    a small fraction of one E-step on them.
     """
     w, m, s = weights.clone(), means.clone(), covs.clone()
     lower = torch.full((len(phi),), -math.inf, dtype=phi.dtype)
@@ -272,7 +294,7 @@ def _em(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
         active &= moved
         if not active.any():
             break
-        if active.sum() < 0.8 * len(work):
+        if not active.all():
             work, phiw, realw = work[active], phiw[active], realw[active]
             active = active[active]
     done = torch.ones(len(phi), dtype=torch.bool)
