@@ -52,3 +52,35 @@ def test_a_malformed_repository_url_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv(book.REPOSITORY_ENV, "github.com/someone")
     with pytest.raises(ValueError, match="OWNER/REPO"):
         book.publish_config(tiny(tmp_path))
+
+
+def test_pages_are_fully_rebuilt_only_when_what_they_read_changed(tmp_path, monkeypatch):
+    """An unchanged book renders incrementally (Sphinx tracks the page sources itself); a
+    changed results file or package module, or a failed render, forces --all."""
+    import subprocess
+
+    root = tiny(tmp_path)
+    (root / "src" / "dataprints").mkdir(parents=True)
+    (root / "src/dataprints/sphinxext.py").write_text("X = 1\n")
+    (root / "results/quick/ch").mkdir(parents=True)
+    (root / "results/quick/ch/nb.json").write_text("{}")
+    calls: list[list[str]] = []
+    code = [0]
+    monkeypatch.setattr(book.subprocess, "run", lambda cmd, cwd: calls.append(cmd) or
+                        subprocess.CompletedProcess(cmd, code[0]))
+    monkeypatch.delenv(book.REPOSITORY_ENV, raising=False)
+
+    def full() -> bool:
+        book.render(root)
+        return "--all" in calls[-1]
+
+    assert full() and not full() and not full()
+    (root / "results/quick/ch/nb.json").write_text('{"a": 1}')
+    assert full() and not full()
+    (root / "src/dataprints/sphinxext.py").write_text("X = 2\n")
+    assert full() and not full()
+    code[0] = 1
+    with pytest.raises(RuntimeError):
+        book.render(root)
+    code[0] = 0
+    assert full()

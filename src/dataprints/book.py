@@ -408,20 +408,48 @@ def publish_config(root: Path | None = None) -> Path | None:
     return atomic_write(out, lambda tmp: tmp.write_text(text))
 
 
-def render(root: Path | None = None) -> Path:
-    """Run ``jupyter-book build`` on the repository (no execution); fails on any warning."""
+RENDER_KEY = "_build/.render-key"  # what the pages were last rendered from
+
+
+def render_key(root: Path | None = None) -> str:
+    """What the rendered pages depend on beyond their own sources (which Sphinx tracks): the
+    results files the roles, verdict boxes and scorecard read, the package code that renders
+    them, and the repository URL of the launch buttons."""
     root = root or repo_root()
+    digest = hashlib.sha256(package_hash(root / "src").encode())
+    results = root / "results"
+    for path in sorted(results.rglob("*")) if results.is_dir() else []:
+        if path.is_file() and not any(part.startswith(".") for part in path.parts[-2:]):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(_sha256(path.read_bytes()).encode())
+    digest.update(os.environ.get(REPOSITORY_ENV, "").encode())
+    return digest.hexdigest()
+
+
+def render(root: Path | None = None, full: bool | None = None) -> Path:
+    """Run ``jupyter-book build`` on the repository (no execution); fails on any warning.
+
+    ``full`` rebuilds every page (``--all``); by default only when :func:`render_key` changed
+    since the last successful render, since otherwise Sphinx's own tracking of sources is
+    enough and an unchanged book renders in seconds."""
+    root = root or repo_root()
+    key = render_key(root)
+    previous = root / RENDER_KEY
+    if full is None:
+        full = not (previous.is_file() and previous.read_text() == key)
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.is_file() else (shutil.which("jupyter-book") or "jupyter-book"),
-           "build", str(root), "-W", "--keep-going", "--all"]
+           "build", str(root), "-W", "--keep-going", *(["--all"] if full else [])]
     published = publish_config(root)
     if published is not None:
         cmd += ["--config", str(published)]
     start = time.perf_counter()
+    previous.unlink(missing_ok=True)  # a failed or interrupted render forces a full one
     done = subprocess.run(cmd, cwd=root)
     if done.returncode != 0:
         raise RuntimeError(f"jupyter-book build failed (exit {done.returncode}); see the log "
                            f"above and {root / '_build/html/reports'}")
+    atomic_write(previous, lambda tmp: tmp.write_text(key))
     print(f"book rendered in {time.perf_counter() - start:.1f} s: "
           f"{root / '_build/html/index.html'}")
     return root / "_build" / "html" / "index.html"
