@@ -23,7 +23,7 @@
 # outscores, and the claim is marked not run.
 
 # %% tags=["parameters"]
-n_per_class: int = 50  # training images per binary class (paper: 50) [[1..5000]]
+n_per_class: int = 25  # training images per binary class (paper: 50) [[1..5000]]
 width: int = 100  # hidden units in each of the two hidden layers (paper: 1000) [[1..4000]]
 train_dtype: str = "float32"  # precision of training (paper: float64) [[float32|float64]]
 max_steps: int = 4000  # full-batch gradient steps at most (paper: 1,000,000) [[1..10000000]]
