@@ -110,3 +110,11 @@ def test_pages_leave_theme_assets_out(tmp_path):
 def test_statements_match_across_markdown_and_rendered_text():
     text = "Someone, Table 1 accuracy of M_base is near \\(0.69\\) 0.7: single run"
     assert browser.missing_claims(text, CLAIMS) == ["ch.gone"]
+    quoted = [{"id": "q", "statement": "the paper's \"best\" -- or worst..."}]
+    assert browser.missing_claims("as the paper\u2019s \u201cbest\u201d \u2013 or worst\u2026",
+                                  quoted) == []
+
+
+def test_nan_in_any_case_and_tracebacks_count_as_bad_text():
+    found = browser.BAD_TEXT.findall("[nan, nan] NaN Traceback (most recent call last) nano")
+    assert sorted(set(found)) == ["NaN", "Traceback (most recent call last)", "nan"]

@@ -32,7 +32,7 @@ from urllib.parse import urldefrag, urlparse
 MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"  # sphinx.ext.mathjax
 SKIPPED_FOLDERS = ("_static", "_sources", "_images", "reports", "jupyter_execute")
 ERROR_CELLS = ".output.traceback, .output.error, div.cell_output .traceback"
-BAD_TEXT = re.compile(r"\bNaN\b|Traceback \(most recent call last\)")
+BAD_TEXT = re.compile(r"\b(?:nan|NaN|NAN)\b|Traceback \(most recent call last\)")
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 # sphinx-thebe (a Jupyter Book 1 default; this book has no Thebe cells) adds its configuration
 # script twice to every page, so the second copy fails to redeclare a constant: harmless to a
@@ -85,9 +85,15 @@ def chromium() -> str:
                        "(apt-get install chromium); .ci/run does")
 
 
+SMART = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                       "\u2013": "-", "\u2014": "-", "\u2026": "..."})
+
+
 def _normal(text: str) -> str:
-    """Text as compared between Markdown source and rendered page: math delimiters as
-    rendered without MathJax, emphasis and escapes dropped, whitespace collapsed."""
+    """Text as compared between Markdown source and rendered page: Sphinx's smart quotes and
+    dashes undone, math delimiters as rendered without MathJax, emphasis and escapes dropped,
+    whitespace collapsed."""
+    text = re.sub(r"-{2,3}", "-", text.translate(SMART))
     text = re.sub(r"\$([^$]*)\$", r"(\1)", text)
     return " ".join(re.sub(r"[*_`\\]", "", text).split())
 
