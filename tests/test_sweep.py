@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -19,8 +20,8 @@ from sweep_toys import KillOnce, SweepToy
 from dataprints.anomaly.runs import RunSpec, control_spec, shared_spec
 from dataprints.artifacts import MANIFEST
 from dataprints.cli import main
-from dataprints.sweep import SweepError, execute, missing, run_specs, sweep_specs
-from dataprints.sweep.run import SweepReport, record_path
+from dataprints.sweep import Resources, SweepError, execute, missing, run_specs, sweep_specs
+from dataprints.sweep.run import SweepReport, record_path, start_ray
 from dataprints.train import TrainConfig
 
 TESTS = Path(__file__).parent
@@ -102,15 +103,8 @@ def test_ray_gives_the_same_artifacts(reference: dict[str, dict[str, str]], tmp_
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'dataprints[ray]'")
     start = time.perf_counter()
-    for attempt in (1, 2):  # Ray gives its raylet 30 s to start: a busy machine can miss that
-        try:
-            ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 2**20,
-                     log_to_driver=False)
-            break
-        except Exception as exc:
-            ray.shutdown()
-            if attempt == 2 or "timed out during startup" not in str(exc):
-                raise
+    start_ray(num_cpus=2, include_dashboard=False, object_store_memory=80 * 2**20,
+              log_to_driver=False)
     print(f"ray.init: {time.perf_counter() - start:.1f} s")
     try:
         _, found = sweep_in(tmp_path / "ray", monkeypatch, "ray")
@@ -211,6 +205,24 @@ def test_a_notebook_without_sweep_and_bad_parameters_are_refused(
         run_specs([TrainConfig()])
     assert main(["sweep", "notebooks/filters/meta_model_table1.py"]) == 2
     assert "has no sweep yet" in capsys.readouterr().err
+
+
+def test_missing_extras_and_bad_cluster_configs_are_refused_before_work(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "submitit", None)  # import submitit raises ImportError
+    with pytest.raises(SweepError, match=r"pip install 'dataprints\[slurm\]'"):
+        run_specs(SPECS, "submitit")
+    assert not (tmp_path / "cache" / "sweeps").exists()
+    config = tmp_path / "cluster.yaml"
+    config.write_text("partition: gpu\ngpus: 1\ntime_min: 90\nextra: {slurm_account: lab}\n")
+    loaded = Resources.load(config, gpus=2, cpus=None)
+    assert (loaded.partition, loaded.gpus, loaded.time_min, loaded.cpus) == ("gpu", 2, 90, 1)
+    assert loaded.extra == {"slurm_account": "lab"}
+    config.write_text("partitoin: gpu\n")
+    with pytest.raises(SweepError, match="partitoin"):
+        Resources.load(config)
+    with pytest.raises(SweepError, match="gpus >= 0"):
+        Resources(gpus=-1)
 
 
 def test_cli_dry_run_lists_the_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -322,6 +322,20 @@ def _submitit(items: list[_Task], folder: Path, resources: Resources, cluster: s
         progress.now_running(sum(job.state == "RUNNING" for job in waiting))
 
 
+def start_ray(**init: Any) -> None:
+    """``ray.init(**init)``, once more if the start timed out: Ray gives a new node 30 s to
+    register, which a busy machine can miss."""
+    ray = _optional("ray")
+    for attempt in (1, 2):
+        try:
+            ray.init(**init)
+            return
+        except Exception as exc:
+            ray.shutdown()
+            if attempt == 2 or "timed out during startup" not in str(exc):
+                raise
+
+
 def _ray(items: list[_Task], resources: Resources, address: str | None, progress: _Progress,
          poll: float) -> None:
     """One Ray task per spec with its CPUs and GPUs; joins a running Ray (``ray.init`` done
@@ -330,7 +344,7 @@ def _ray(items: list[_Task], resources: Resources, address: str | None, progress
     ray = _optional("ray")
     started = not ray.is_initialized()
     if started:
-        ray.init(address=address, log_to_driver=False)
+        start_ray(address=address, log_to_driver=False)
     try:
         remote = ray.remote(num_cpus=resources.cpus, num_gpus=resources.gpus, max_retries=0)(task)
         refs = {remote.remote(i.spec, str(cache_dir()), str(i.log), resources.cpus): i
