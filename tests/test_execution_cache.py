@@ -120,3 +120,37 @@ def test_two_kernels_at_once_log_nothing_and_do_not_collide(tmp_path):
     assert all(out == "" and err == "" for out, err in logs), logs
     for tag, n in (("a", 3), ("b", 4)):
         assert json.loads((tmp_path / tag / "ch/nb.json").read_text())["n"] == n
+
+
+@pytest.mark.slow
+def test_dataprints_book_twice_renders_the_second_time_without_executing(root, monkeypatch,
+                                                                         capsys):
+    """The whole command on a tiny book: the second run executes nothing, re-renders
+    incrementally and writes the teachers' runtime table from the first run's times."""
+    import time
+
+    from dataprints import cli
+
+    (root / "_config.yml").write_text("title: tiny\nonly_build_toc_files: true\n"
+                                      "execute:\n  execute_notebooks: 'off'\n")
+    (root / "book").mkdir()
+    (root / "book/intro.md").write_text("# Intro\n\n```{include} _runtimes.md\n```\n")
+    monkeypatch.delenv(book.REPOSITORY_ENV, raising=False)
+    assert cli.main(["book"]) == 0
+    first = capsys.readouterr().out
+    assert "executed 1 notebooks" in first and "book rendered" in first
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("an unchanged notebook was executed again")
+
+    monkeypatch.setattr(book, "run_notebook", no_kernel)
+    start = time.perf_counter()
+    assert cli.main(["book"]) == 0
+    took = time.perf_counter() - start
+    second = capsys.readouterr().out
+    assert "executed 0 notebooks" in second and "1 unchanged" in second
+    assert took < 30, f"second build took {took:.1f} s"
+    html = (root / "_build/html/book/intro.html").read_text()
+    assert "notebooks/ch/nb" in html and "not executed yet" not in html
+    with pytest.raises(AssertionError, match="executed again"):
+        cli.main(["book", "--force"])
