@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true",
                         help="list the runs and whether each is complete; run nothing")
     parser.add_argument("--workers", type=int, help="local: runs at once (default: one per two "
-                        "cores)")
+                        "cores; they share this machine's GPU)")
     parser.add_argument("--cpus", type=int, help="submitit, ray: CPUs per run (default 1)")
     parser.add_argument("--gpus", type=int, help="submitit, ray: GPUs per run (default 0)")
     parser.add_argument("--partition", help="submitit: Slurm partition")
