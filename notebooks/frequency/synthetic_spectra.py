@@ -28,6 +28,23 @@
 # amplitude, so that C3 is not the strongest class by construction; the learning-order notebook
 # trains on both.
 
+# %% [markdown]
+# ## Overview
+#
+# 1. Generate the four band-biased synthetic datasets (ours; the authors' generator is not public) and the balanced variant.
+# 2. Compute each class's mean amplitude spectrum and its ADCS.
+# 3. Check that the classes differ in the intended band, and that the authors' code computes the paper's ADCS minus 1.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | The 2-D discrete Fourier transform, amplitude spectrum | Necessary | any image-processing text, e.g. Gonzalez and Woods, *Digital Image Processing*, ch. 4 |
+# | Radial frequency bands (low to high) | Helpful | the four bands B1-B4 of the paper |
+# | {doc}`/notebooks/00_data_tour` | Helpful | how image sets are handled here |
+#
+# **Time to learn:** 30 minutes.
+
 # %% tags=["parameters"]
 n_per_class: int = 300  # images per class used for the spectra [[1..5000]]
 seed: int = 0  # generator seed (class frequencies and samples) [[0..2147483647]]
@@ -149,6 +166,28 @@ res.claims_table()
 # reproduction of the paper's datasets, which are not public.
 #
 # ```{exercise}
+# :label: frequency-adcs-speckle
 # Set `n_per_class` to 30 and rerun. What happens to the ADCS speckle outside band B_b, and why
 # does it not shrink with more images?
 # ```
+#
+# ```{solution} frequency-adcs-speckle
+# :class: dropdown
+# The ADCS adds up the *sign* of each difference between two class-mean spectra. Outside
+# band B_b the classes share the same background and differ only by sampling noise, so every
+# position still contributes ±1 per pair of classes, whatever the size of the difference: the
+# speckle keeps its full height. With fewer images the class means are noisier, but the signs
+# were already random; more images shrink the differences, not their signs. Only inside B_b,
+# where a real difference exists, is the sign the same from one draw to the next. A map of the
+# differences themselves, $E_c - E_{c'}$, would show the noise shrink with more images.
+# ```
+
+# %% [markdown]
+# ## Summary
+#
+# - Our generator places each class's special frequencies in one radial band; the ADCS shows where a class carries more energy than the others.
+# - The ADCS is a sum of signs, so sampling noise outside the band shows up as full-height speckle.
+#
+# ## What next
+#
+# {doc}`/notebooks/frequency/learning_order` trains networks on these sets and asks which class is learned first.
