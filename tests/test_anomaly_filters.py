@@ -98,3 +98,15 @@ def test_shared_spec_and_scan_subset():
     assert scan_subset((x, y), 0)[1] is y
     with pytest.raises(ValueError, match="n_scan"):
         scan_subset((x, y), -1)
+
+
+def test_layers_with_one_by_one_maps_are_scanned():
+    """A conv whose output is 1x1 (a small input's last layer) gives one PCA coordinate."""
+    from dataprints.anomaly.scan import scan_maps
+
+    gen = torch.Generator().manual_seed(0)
+    maps = {"relu_small": torch.rand(60, 4, 1, 1, generator=gen),
+            "relu_big": torch.rand(60, 3, 4, 4, generator=gen)}
+    scans = scan_maps(maps, ks=(2, 3))
+    assert [s.points.shape for s in scans] == [(4, 60, 2), (3, 60, 2)]
+    assert bool(scans[0].live.all()) and (scans[0].k >= 2).all()

@@ -42,6 +42,8 @@ def scan_maps(maps: dict[str, torch.Tensor], ks: tuple[int, ...] = K_RANGE, seed
     for m in maps.values():
         flat = m.flatten(2).transpose(0, 1)  # (C, N, H*W)
         pts = pca_2d(flat, seed=seed)
+        if pts.shape[-1] < 2:  # 1x1 maps: one coordinate; the second is a constant zero
+            pts = torch.cat([pts, torch.zeros_like(pts)], dim=-1)
         points.append(pts)
         live.append(pts.var(dim=1).sum(-1) > 1e-12 * (1 + flat.double().pow(2).mean((1, 2))))
         acts.append(flat.abs().mean((1, 2)))
