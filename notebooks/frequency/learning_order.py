@@ -37,6 +37,31 @@
 # `epochs` after the tracked steps (which it does not change), and the final models are cached
 # and reused by the band-stop notebook.
 
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/frequency/learning_order.py --profile paper`) trains ResNet-18 and AlexNet stand-ins for the authors' 200 epochs: it is meant
+# for a GPU (CUDA is used when present). The quick and reference profiles run on a CPU, and the
+# paper-scale results, once committed, are shown on the chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Train one model per synthetic dataset (both generators, every seed) with the authors' optimiser.
+# 2. Track each class's TPR and FPR every few steps.
+# 3. Find the order in which the classes are learned and test the paper's C3-first claim.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/frequency/synthetic_spectra` | Necessary | the datasets and their special frequencies |
+# | True- and false-positive rates per class | Necessary | [scikit-learn, confusion matrix](https://scikit-learn.org/stable/modules/model_evaluation.html#confusion-matrix) |
+# | Spectral bias of neural networks | Helpful | Rahaman et al. 2019, *On the spectral bias of neural networks* |
+#
+# **Time to learn:** 40 minutes.
+
 # %% tags=["parameters"]
 archs: list = ["simple_cnn"]  # architectures (paper: resnet18_cifar, alexnet_small) [[simple_cnn|lenet5|alexnet_small|resnet18_cifar]]
 n_train: int = 200  # training images per class [[1..5000]]
@@ -151,7 +176,35 @@ res.claims_table()
 # the paper's 500; the claim itself comes from a secondary summary of the paper (NOTES.md, [S]).
 #
 # ```{exercise}
+# :label: frequency-order-robust
 # Rerun with `threshold: 0.8` and with `lr: 0.003`. Does the learning order change? Which of the
 # two choices matters more for "which class is learned first", and what does that say about how
 # robust such a claim is?
 # ```
+#
+# ````{solution} frequency-order-robust
+# :class: dropdown
+# Two reruns:
+#
+# ```bash
+# dataprints run notebooks/frequency/learning_order.py -p threshold 0.8
+# dataprints run notebooks/frequency/learning_order.py -p lr 0.003
+# ```
+#
+# `threshold` changes only when a class counts as learned, on the same kind of training curves;
+# `lr` changes the curves themselves. Compare the order table of each run with this page's. If
+# the first class changes with the threshold alone, the claim rests on an arbitrary definition;
+# if it changes with the step size, on the optimisation. A claim that survives both (and holds
+# over the reference profile's seeds) is robust to these choices; one that does not should be
+# stated with its threshold and learning rate.
+# ````
+
+# %% [markdown]
+# ## Summary
+#
+# - Which class is learned first is read off per-class TPR and FPR curves, with a definition of "learned" that ignores a network predicting one class for everything.
+# - The balanced generator removes the designed-in advantage of C3, so only there can "the most distinctive class first" fail for other reasons than energy.
+#
+# ## What next
+#
+# {doc}`/notebooks/frequency/band_stop` removes frequency bands from the test images of these models and asks which class survives.
