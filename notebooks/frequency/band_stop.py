@@ -26,6 +26,31 @@
 # their weak odd harmonics lie in higher bands: removing B_b leaves a class only those
 # harmonics and the shared background.
 
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/frequency/band_stop.py --profile paper`) trains ResNet-18 for the authors' 200 epochs: it is meant
+# for a GPU (CUDA is used when present). The quick and reference profiles run on a CPU, and the
+# paper-scale results, once committed, are shown on the chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Load the learning-order models (cached) for every seed and both generators.
+# 2. Build the six band-stop test sets (two of the four bands removed) and the relative confusion matrices Δ.
+# 3. Find the classes that keep their accuracy: candidate frequency shortcuts.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/frequency/learning_order` | Necessary | the models tested here |
+# | Confusion matrices | Necessary | [scikit-learn, confusion matrix](https://scikit-learn.org/stable/modules/model_evaluation.html#confusion-matrix) |
+# | Band-stop filtering in the Fourier plane | Helpful | zeroing a ring of frequencies |
+#
+# **Time to learn:** 30 minutes.
+
 # %% tags=["parameters"]
 arch: str = "simple_cnn"  # architecture (paper: resnet18_cifar) [[simple_cnn|lenet5|alexnet_small|resnet18_cifar]]
 n_train: int = 200  # training images per class (same as the learning-order notebook) [[1..5000]]
@@ -177,7 +202,32 @@ print("survivors (generator: seed: dataset: removed bands: class):",
 # neighbour), not the data; the claim comes from a secondary summary (NOTES.md, [S]).
 #
 # ```{exercise}
+# :label: frequency-pure-sines
 # Which class would you expect to survive the removal of B_b if the special waves were pure
 # sinusoids instead of soft square waves? Change `np.tanh(2 * ...)` in
 # `dataprints.data.synthetic_bands._waves` to a plain sine (in a copy), rerun, and compare.
 # ```
+#
+# ```{solution} frequency-pure-sines
+# :class: dropdown
+# A pure sinusoid has no harmonics: once its band B_b is removed, nothing of a class's special
+# frequencies is left anywhere else, only the background all classes share. So no class should
+# keep its accuracy through the removal of its own band; a class that still did would have to
+# rely on frequencies outside its special ones, which would be a much stronger shortcut result.
+#
+# To try it, copy `dataprints.data.synthetic_bands._waves` into a cell, replace the soft square
+# wave by `np.sin(...)`, and assign the copy to `dataprints.data.synthetic_bands._waves` before
+# the data are built. The datasets and models are cached under keys that cannot see such an
+# edit, so run it with an empty cache folder (`DATAPRINTS_CACHE=$(mktemp -d) dataprints run ...`)
+# or you will get the old data back.
+# ```
+
+# %% [markdown]
+# ## Summary
+#
+# - The band-stop Δ matrices show, per true class, how predictions move when part of the spectrum is gone.
+# - In our generator the special waves are soft square waves whose weak harmonics reach higher bands, which is how a class can survive losing its own band.
+#
+# ## What next
+#
+# {doc}`/notebooks/frequency/natural_dfm` moves to natural images: dominant frequency maps and the shortcut rule.
