@@ -35,6 +35,32 @@
 # class. With internet access once, `dataset: "imagenette"` runs the same analysis on ImageNette
 # at `image_size` pixels. The paper's numbers come from secondary summaries (NOTES.md, tag [S]).
 
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/frequency/natural_dfm.py --profile paper`) trains ResNet-18 on all of CIFAR-10 for 200 epochs, with and without the paper's augmentations, and searches single frequencies: it is meant
+# for a GPU (CUDA is used when present). The quick and reference profiles run on a CPU, and the
+# paper-scale results, once committed, are shown on the chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Train ResNet-18 stand-ins on CIFAR-10 (plain and augmented, several seeds).
+# 2. Compute each class's ADCS and dominant frequency map (DFM).
+# 3. Test every model on DFM-filtered test sets and apply the shortcut rule (high TPR, low FPR).
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/frequency/synthetic_spectra` | Necessary | the ADCS |
+# | {doc}`/notebooks/frequency/band_stop` | Helpful | what a frequency shortcut looks like on synthetic data |
+# | Wilson intervals for a proportion | Helpful | the intervals beside each TPR and FPR |
+# | Data augmentation (AutoAugment, AugMix) | Helpful | [torchvision transforms](https://pytorch.org/vision/stable/transforms.html) |
+#
+# **Time to learn:** 45 minutes.
+
 # %% tags=["parameters"]
 dataset: str = "cifar10"  # "cifar10" (mirror) or "imagenette" (torchvision download; paper: ImageNet-10) [[cifar10|imagenette]]
 image_size: int = 32  # pixels; CIFAR-10 is 32 only (paper: 224) [[16..160]]
@@ -273,6 +299,34 @@ res.claims_table()
 # models are weak and the DFMs coarse: read the reference profile's results.
 #
 # ```{exercise}
+# :label: frequency-single-frequencies
 # Set `patch: 1` (single frequencies, as in the paper) and `dfm_images: 20`. How do the DFMs and
 # the TPR/FPR table change? Is the coarse grid a faithful stand-in?
 # ```
+#
+# ````{solution} frequency-single-frequencies
+# :class: dropdown
+# A rerun at the paper's resolution, where the search ends at single frequencies instead of
+# blocks (it takes longer):
+#
+# ```bash
+# dataprints run notebooks/frequency/natural_dfm.py -p patch 1 -p dfm_images 20
+# ```
+#
+# Compare its DFM figure and TPR/FPR table with this page's. The coarse grid is a faithful
+# stand-in when the same classes pass the shortcut rule and their DFMs cover the same regions of
+# the spectrum. A class that passes only with blocks borrowed its TPR from neighbouring
+# frequencies that a block keeps or removes together; one that passes only with single
+# frequencies was hidden by blocks mixing its dominant frequencies with unimportant ones. More
+# ranking images make the DFMs themselves less noisy.
+# ````
+
+# %% [markdown]
+# ## Summary
+#
+# - A DFM keeps the frequencies whose removal hurts a class most; testing on DFM-filtered images asks whether those alone suffice.
+# - The shortcut rule is applied per seed, and a class counts as a shortcut of the architecture only when it is one in most seeds.
+#
+# ## What next
+#
+# {doc}`/notebooks/frequency/ood_transfer` asks whether these shortcuts survive a change of image style.
