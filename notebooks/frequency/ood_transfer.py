@@ -20,6 +20,30 @@
 # the same data.** The models and DFMs are those of the natural-image notebook (cached; a model
 # is trained here first when that notebook has not run), one per training seed.
 
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/frequency/ood_transfer.py --profile paper`) trains ResNet-18 on all of CIFAR-10 for 200 epochs and searches single frequencies: it is meant
+# for a GPU (CUDA is used when present). The quick and reference profiles run on a CPU, and the
+# paper-scale results, once committed, are shown on the chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Re-render test images in three styles (grey, edge sketch, flat colours) as a stand-in for ImageNet-SCT.
+# 2. Test the natural-image models and their DFMs on the styled images, with and without DFM filtering.
+# 3. Separate genuine transfer from an "illusion of generalisation" carried by shortcut frequencies.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/frequency/natural_dfm` | Necessary | the models and DFMs used here |
+# | Out-of-distribution evaluation | Helpful | a test set whose style differs from the training set |
+#
+# **Time to learn:** 30 minutes.
+
 # %% tags=["parameters"]
 dataset: str = "cifar10"  # "cifar10" (mirror) or "imagenette" (same as the natural-image notebook) [[cifar10|imagenette]]
 image_size: int = 32  # pixels (same as the natural-image notebook) [[16..160]]
@@ -140,6 +164,29 @@ res.claims_table()
 # and the per-class pattern are.
 #
 # ```{exercise}
+# :label: frequency-style-shift
 # Which style hurts most, and which class survives it best? Look at that class's DFM in the
 # natural-image notebook: is it low-frequency (shape-like) or spread out (texture-like)?
 # ```
+#
+# ```{solution} frequency-style-shift
+# :class: dropdown
+# Read the per-style TPR table: the style with the largest drop from the clean TPR hurts most,
+# and the class with the smallest drop under it survives best. Then open that class's DFM in
+# {doc}`/notebooks/frequency/natural_dfm`. A DFM concentrated near the centre of the spectrum
+# (low frequencies) keeps coarse shape and layout, which greyscale and flat colours preserve; a
+# DFM spread over high frequencies relies on texture, which the edge sketch and the flat colours
+# destroy. If the surviving class's DFM frequencies are also present in the styled images, its
+# high TPR may be the paper's illusion of generalisation rather than transfer; compare its
+# DFM-filtered TPR on the styled images to tell.
+# ```
+
+# %% [markdown]
+# ## Summary
+#
+# - Every model loses TPR under a style shift; the question is which classes keep it, and whether their shortcut frequencies are what they keep.
+# - Our styles are a stand-in for ImageNet-SCT, not the same data, so the comparison with the paper is qualitative.
+#
+# ## What next
+#
+# The chapter page {doc}`/book/frequency` gathers the verdicts at every profile; the {doc}`/book/scorecard` lists every claim of the book.
