@@ -26,6 +26,31 @@
 # class's trigger pasted in. Each seed sets the MLP's initialisation and the reconstruction's
 # starting point; the training images are the paper's (the first 50 per class).
 
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/recovered/cifar10_bias_levels.py --profile paper`) trains the homogeneous ReLU MLP at the paper's width in float64 to a near-zero loss and runs the paper's long reconstruction: it is meant
+# for a GPU (CUDA is used when present). The quick and reference profiles run on a CPU, and the
+# paper-scale results, once committed, are shown on the chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Train the unbiased model and the three trigger-level models (and the contrast model) for every seed.
+# 2. Reconstruct and score each beside the null baselines (Figures 5-6).
+# 3. Test the central claim (the score orders the models as their clean test accuracy does) and probe the shortcut with swapped triggers.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/recovered/recovery_module` | Necessary | the reconstruction and its score |
+# | Shortcut learning (a spurious feature that gives the label away) | Necessary | Geirhos et al. 2020, *Shortcut learning in deep neural networks* |
+# | Spearman rank correlation | Helpful | the ordering claim |
+#
+# **Time to learn:** 40 minutes.
+
 # %% tags=["parameters"]
 n_per_class: int = 50  # training images per binary class (paper: 50) [[1..5000]]
 width: int = 100  # hidden units in each of the two hidden layers (paper: 1000) [[1..4000]]
@@ -146,6 +171,29 @@ res.claims_table()
 # full test split).
 #
 # ```{exercise}
+# :label: recovered-mask-corner
 # Compute the score once more with the 3x3 corner masked out of both the training images and
 # their reconstructions. Does M_1 still score lowest, and does the rank correlation change?
 # ```
+#
+# ```{solution} recovered-mask-corner
+# :class: dropdown
+# Zero the top-left 3x3 square in copies of both the training images and the reconstructions
+# (`x[..., :3, :3] = 0`), then score the masked pairs with the same matching and SSIM as above,
+# model by model. The square is a tiny part of a 32x32 image, so masking it can move a score only
+# a little by itself. If M_1 still scores lowest, its reconstructions are worse *everywhere*,
+# which is the paper's reading: a model that learned the shortcut attends to the trigger, not to
+# the object. If the order changes, the ranking was carried by how well the square itself was
+# reconstructed; recompute the rank correlation on the masked scores to see whether the central
+# claim depends on it.
+# ```
+
+# %% [markdown]
+# ## Summary
+#
+# - The bias levels test whether a reconstruction score can tell a model that learned a shortcut from one that learned the task.
+# - The swapped-trigger probe measures the shortcut directly, independently of the reconstructions.
+#
+# ## What next
+#
+# {doc}`/notebooks/recovered/contrast_bias` replaces the trigger by a global contrast change.
