@@ -21,6 +21,30 @@
 # images given the *other* class's contrast. The same model is the fifth point of the rank
 # correlation in {doc}`cifar10_bias_levels` (same scale, same cache).
 
+# %% [markdown]
+# ```{admonition} Needs a GPU at paper scale
+# :class: warning
+# The *paper* profile (`dataprints run notebooks/recovered/contrast_bias.py --profile paper`) trains the homogeneous ReLU MLP at the paper's width in float64 to a near-zero loss and runs the paper's long reconstruction: it is meant
+# for a GPU (CUDA is used when present). The quick and reference profiles run on a CPU, and the
+# paper-scale results, once committed, are shown on the chapter page without rerunning anything.
+# ```
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Train the contrast-biased model (vehicles at half contrast, animals at double) for every seed.
+# 2. Reconstruct and score it beside the null baselines (Figure 4).
+# 3. Ask whether the model follows the contrast cue: clean test images given the other class's contrast.
+#
+# ## Prerequisites
+#
+# | Concept | Importance | Notes |
+# |---|---|---|
+# | {doc}`/notebooks/recovered/cifar10_bias_levels` | Necessary | the trigger experiment this one mirrors |
+# | Image contrast | Helpful | [torchvision `adjust_contrast`](https://pytorch.org/vision/stable/generated/torchvision.transforms.functional.adjust_contrast.html) |
+#
+# **Time to learn:** 25 minutes.
+
 # %% tags=["parameters"]
 n_per_class: int = 50  # training images per binary class (paper: 50) [[1..5000]]
 width: int = 100  # hidden units in each of the two hidden layers (paper: 1000) [[1..4000]]
@@ -97,7 +121,30 @@ res.claims_table()
 # CIFAR-10 test images (clean: the contrast change is applied to the training set only).
 #
 # ```{exercise}
+# :label: recovered-contrast-curve
 # The contrast factor is a global property of an image, not a local feature. Plot the share of
 # test images that follow the cue against the contrast factor pair, from (0.9, 1.1) to
 # (0.25, 4). Where does the model start to prefer the cue to the object?
 # ```
+#
+# ```{solution} recovered-contrast-curve
+# :class: dropdown
+# Each factor pair is a new training set and so a new model (each cached by its data). For a
+# handful of pairs between (0.9, 1.1) and (0.25, 4): build the biased training set with that
+# pair, train the model with this notebook's settings, and apply the swapped-contrast probe of
+# this page to the clean test images. Plot the share of test images that follow the cue against
+# the strength of the pair (for instance the ratio of the two factors, on a log axis). The model
+# prefers the cue to the object where that share passes one half; a curve that rises steadily
+# rather than jumping says the cue and the object compete over a range of strengths. Expect it
+# to take one full training per point.
+# ```
+
+# %% [markdown]
+# ## Summary
+#
+# - A global contrast change by class is a bias closer to real data than a pasted square.
+# - Whether the model uses the cue is measured directly, on test images given the other class's contrast.
+#
+# ## What next
+#
+# {doc}`/notebooks/recovered/mnist_bias_levels` repeats the trigger experiment on MNIST, where SSIM misleads.
