@@ -125,8 +125,9 @@ def test_cnn_on_an_image_folder_end_to_end(tmp_path, colour_folder, capsys):
     assert "not committed" in early["values"]["metamodel"]
     anomaly = d["anomaly filters"]
     assert anomaly["status"] == "ran" and anomaly["values"]["n_scan"] == 30
-    assert [r["layer"] for r in anomaly["values"]["per_layer"]] == ["features.1", "features.4"]
-    assert anomaly["values"]["not_scanned"] == ["features.7"]  # 1x1 maps on 20-px images
+    # every conv layer, including the last one's 1x1 maps on 20-px images
+    assert [r["layer"] for r in anomaly["values"]["per_layer"]] == [
+        "features.1", "features.4", "features.7"]
     assert [r["checkpoint"] for r in anomaly["values"]["per_checkpoint"]] == [
         p.name for p in ckpts]
     freq = d["frequency shortcuts"]

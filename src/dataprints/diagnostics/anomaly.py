@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from dataprints.anomaly.criteria import OUTLIER_CLUSTER_SIZE, criteria, evaluate_criteria
-from dataprints.anomaly.features import capture, relu_after_conv, scannable_layers
+from dataprints.anomaly.features import relu_after_conv, scannable_layers
 from dataprints.anomaly.outliers import outlier_samples
 from dataprints.anomaly.runs import scan_subset
 from dataprints.anomaly.scan import K_RANGE, LayerScan, scan_model
@@ -60,15 +60,6 @@ def anomaly_filters(user: UserModel, data: UserData, n_scan: int = 500, seed: in
             NAME, PAPER, f"{len(y)} training images are too few to fit mixtures of 2 or more "
             f"components")
     section = Section(NAME, PAPER)
-    sizes = {n: m.shape[-2] * m.shape[-1] for n, m in capture(user.model, x[:1], layers).items()}
-    single = [n for n in layers if sizes[n] < 2]
-    if single:
-        section.notes.append(f"Layer(s) {', '.join(single)} give 1x1 maps (one value per "
-                             f"sample and filter): no 2-D projection to cluster, not scanned.")
-        layers = [n for n in layers if sizes[n] >= 2]
-    if not layers:
-        return Section.not_applicable(NAME, PAPER, "every conv layer gives 1x1 maps on these "
-                                      "images: nothing to cluster")
     models = user.checkpoints or [("diagnosed model", user.model)]
     per_checkpoint, scans = [], []
     for name, model in progress_bar(models, enabled=progress, desc="anomaly scan",
@@ -82,7 +73,7 @@ def anomaly_filters(user: UserModel, data: UserData, n_scan: int = 500, seed: in
     outliers = outlier_samples(scans, OUTLIER_CLUSTER_SIZE)
     crit = criteria(CRITERIA)
     section.values = {
-        "layers": which, "not_scanned": single, "n_scan": len(y), "seed": seed,
+        "layers": which, "n_scan": len(y), "seed": seed,
         "cluster_counts": list(ks),
         "criteria": {"name": CRITERIA, "small_cluster": crit.small_cluster,
                      "small_fraction": crit.small_fraction, "ch_factor": crit.ch_factor,
