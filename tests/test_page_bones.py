@@ -13,9 +13,6 @@ from dataprints import book
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("**/*.py"))
 BONES = ("## Overview", "## Prerequisites", "**Time to learn:**", "## Summary", "## What next")
-# chapters whose notebooks were being rewritten when the bones were added; each entry must
-# still lack them (the test below fails once it is done, so the list cannot go stale)
-PENDING = {"recovered", "frequency"}
 
 
 def key(path: Path) -> str:
@@ -45,8 +42,6 @@ def exercise_problems(text: str) -> list[str]:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=key)
 def test_page_has_bones_and_every_exercise_a_solution(path):
     text = path.read_text()
-    if path.parent.name in PENDING:
-        pytest.skip(f"{path.parent.name} chapter: bones and solutions pending")
     assert not missing_bones(text), f"{key(path)} lacks {missing_bones(text)}"
     assert text.index("## Overview") < text.index('# %% tags=["parameters"]')
     if "{exercise}" in text:
@@ -54,13 +49,6 @@ def test_page_has_bones_and_every_exercise_a_solution(path):
     assert not exercise_problems(text), exercise_problems(text)
     if "Needs a GPU" in text:
         assert f"{{admonition}} {book.GPU_ADMONITION}\n" in text  # the teachers' table reads it
-
-
-@pytest.mark.parametrize("chapter", sorted(PENDING))
-def test_pending_chapters_are_really_pending(chapter):
-    pages = sorted((ROOT / "notebooks" / chapter).glob("*.py"))
-    assert pages and any(missing_bones(p.read_text()) or exercise_problems(p.read_text())
-                         for p in pages), f"{chapter} is done: remove it from PENDING"
 
 
 def test_the_checks_catch_a_missing_solution_and_missing_bones():
