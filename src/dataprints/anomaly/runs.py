@@ -20,7 +20,7 @@ from dataprints.anomaly.criteria import Criteria, count_anomalies
 from dataprints.anomaly.scan import K_RANGE, scan_model
 from dataprints.artifacts import TrainedModel, train_cached
 from dataprints.data import info, load, normalize
-from dataprints.frequency.augment import crop_flip
+from dataprints.data.augment import crop_flip
 from dataprints.models import build_model
 from dataprints.train import TrainConfig
 
