@@ -15,6 +15,7 @@ from sklearn.metrics import calinski_harabasz_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from dataprints.anomaly import gmm
 from dataprints.anomaly.criteria import criteria, evaluate_criteria
 from dataprints.anomaly.features import capture, relu_after_conv
 from dataprints.anomaly.gmm import (
@@ -95,6 +96,26 @@ def test_em_in_a_batch_matches_each_problem_alone():
                         1e-6, 100)
             for a, b in zip(alone, batched, strict=True):
                 assert torch.equal(a[0], b[c])
+
+
+def reference_e_step(phi, weights, means, covs):
+    """The E-step as written in the paper's terms: natural log-densities, logsumexp, softmax."""
+    log_prob = gmm._log_prob(phi, weights, means, covs)
+    return torch.logsumexp(log_prob, 1), torch.softmax(log_prob, 1)
+
+
+def test_base_2_e_step_matches_the_reference_e_step_and_answers(monkeypatch):
+    pts = blobs()
+    fit = fit_mixtures(pts, ks=(2, 4, 7))
+    phi = _moment_basis(pts)
+    for w, m, s in fit.init:
+        ll, resp = gmm._e_step(phi, w, m, s)
+        ref_ll, ref_resp = reference_e_step(phi, w, m, s)
+        torch.testing.assert_close(ll, ref_ll, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(resp, ref_resp, rtol=1e-10, atol=1e-15)
+    monkeypatch.setattr(gmm, "_e_step", reference_e_step)
+    ref = fit_mixtures(pts, ks=(2, 4, 7))
+    assert torch.equal(fit.labels, ref.labels) and torch.equal(fit.converged, ref.converged)
 
 
 def test_kernels_run_on_the_configured_threads_and_restore(monkeypatch):

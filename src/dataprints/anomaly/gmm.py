@@ -22,6 +22,7 @@ import torch
 from dataprints.threads import limited_threads
 
 LOG_2PI = math.log(2 * math.pi)
+LOG2_E = 1 / math.log(2)  # log2(x) = ln(x) * LOG2_E
 
 
 def pca_2d(maps: torch.Tensor, n_iter: int = 6, oversample: int = 8, seed: int = 0,
@@ -318,9 +319,10 @@ def _m_step(phi: torch.Tensor, resp: torch.Tensor, reg_covar: float,
 
 
 def _log_prob(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
-              covs: torch.Tensor) -> torch.Tensor:
+              covs: torch.Tensor, base: float = 1.0) -> torch.Tensor:
     """log(weight_k N(x | mean_k, cov_k)) for every component and point: (C, K, N), as one
-    matmul of per-component coefficients with the basis ``phi`` (C, 6, N)."""
+    matmul of per-component coefficients with the basis ``phi`` (C, 6, N); ``base=LOG2_E``
+    gives log2 instead (the coefficients scaled, so it costs nothing)."""
     a, b, d = covs[..., 0, 0], covs[..., 0, 1], covs[..., 1, 1]
     det = a * d - b * b  # (C, K)
     p00, p01, p11 = d / det, -b / det, a / det  # precision matrix entries
@@ -329,17 +331,19 @@ def _log_prob(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
     const = (-0.5 * (m0 * pm0 + m1 * pm1) - LOG_2PI - 0.5 * torch.log(det)
              + torch.log(weights))
     coef = torch.stack([-0.5 * p00, -p01, -0.5 * p11, pm0, pm1, const], -1)  # (C, K, 6)
-    return coef @ phi
+    return (coef * base if base != 1.0 else coef) @ phi
 
 
 def _e_step(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor, covs: torch.Tensor,
             ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-point log-likelihood (C, N) and responsibilities (C, K, N), in place in one buffer.
 
-    Log-ratios below -700 are clamped there before ``exp``: e^-700 is below any responsibility
-    that can change a sum, and underflowing ``exp`` is several times slower than the rest.
+    Computed in base 2: torch's ``exp2`` is 2.4x faster than ``exp`` on float64 here (it is the
+    E-step's largest cost), and 2^(log2 p) is p to rounding. Log-ratios below -1000 (2^-1000,
+    below any responsibility that can change a sum) are clamped before it, as underflowing
+    costs more.
     """
-    resp = _log_prob(phi, weights, means, covs)
+    resp = _log_prob(phi, weights, means, covs, base=LOG2_E)
     top = resp.amax(1, keepdim=True)
-    total = resp.sub_(top).clamp_(min=-700.0).exp_().sum(1, keepdim=True)
-    return (top + torch.log(total)).squeeze(1), resp.div_(total)
+    total = resp.sub_(top).clamp_(min=-1000.0).exp2_().sum(1, keepdim=True)
+    return ((top + torch.log2(total)) / LOG2_E).squeeze(1), resp.div_(total)
