@@ -3,10 +3,12 @@
 The workload is one epoch of Exp 1's scan: every conv layer's ReLU maps of the quick-profile
 simple CNN, all live filters fitted together as ``scan_maps`` does, K = 2..10, K by the highest
 CH. scikit-learn runs single-threaded (its fits are too small to use more); torch with the
-given number of threads (default 1).
-Prints both times, the speed-up and the agreement of the chosen K (each side with its own
-k-means++ seeding, as a user would run it) and, from the same start (scikit-learn given our
-initial parameters), K and anomaly-flag agreement.
+given number of threads (``DATAPRINTS_THREADS``, default 1).
+Prints both sides' wall and CPU times from the same run (on a loaded machine the CPU times
+show the work, the wall times what a user waits), the speed-up, the agreement of the chosen K
+(each side with its own k-means++ seeding, as a user would run it) and, from the same start
+(scikit-learn given our initial parameters), K and anomaly-flag agreement; then the machine,
+its load and the versions.
 
     DATAPRINTS_DATA=/work/shared/data python benchmarks/anomaly_gmm.py [threads]
 """
@@ -14,11 +16,13 @@ initial parameters), K and anomaly-flag agreement.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 import warnings
 
 import numpy as np
+import sklearn
 import torch
 from sklearn.metrics import calinski_harabasz_score
 from sklearn.mixture import GaussianMixture
@@ -29,6 +33,8 @@ from dataprints.anomaly.features import capture, relu_after_conv
 from dataprints.anomaly.gmm import fit_mixtures
 from dataprints.anomaly.runs import RunSpec, load_data, model_at, train_run
 from dataprints.anomaly.scan import K_RANGE, scan_maps
+from dataprints.results import provenance
+from dataprints.threads import THREADS_ENV
 
 
 def sklearn_best(points: np.ndarray, make) -> tuple[int, float, np.ndarray]:
@@ -44,7 +50,7 @@ def sklearn_best(points: np.ndarray, make) -> tuple[int, float, np.ndarray]:
 
 
 def main(threads: int = 1) -> None:
-    torch.set_num_threads(threads)
+    os.environ[THREADS_ENV] = str(threads)  # the setting the library's batched kernels read
     spec = RunSpec()
     data = load_data(spec)
     run = train_run(spec, progress=False)
@@ -55,19 +61,20 @@ def main(threads: int = 1) -> None:
     print(f"one epoch's scan: {len(pts)} live filters in {len(scans)} layers x {pts.shape[1]} "
           f"samples, K = {K_RANGE[0]}..{K_RANGE[-1]}; torch threads {threads}, sklearn 1 thread")
 
-    times = []
+    times, cpu = [], []
     for _ in range(3):  # cheap: the median of three runs (scikit-learn's loop runs once)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fit = fit_mixtures(pts, K_RANGE, seed=0)
         times.append(time.perf_counter() - start)
-    ours_s = sorted(times)[1]
+        cpu.append(time.process_time() - start_cpu)
+    ours_s, ours_cpu = sorted(times)[1], sorted(cpu)[1]
     k_ours, ch_ours, labels_ours = fit.best()
 
     with threadpool_limits(1):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         ref_k = [sklearn_best(p.numpy(), lambda k: GaussianMixture(k, random_state=0))[0]
                  for p in pts]
-        sk_s = time.perf_counter() - start
+        sk_s, sk_cpu = time.perf_counter() - start, time.process_time() - start_cpu
         same_start = []
         for i, p in enumerate(pts):
             def make(k, i=i):
@@ -92,13 +99,17 @@ def main(threads: int = 1) -> None:
         flags = evaluate_criteria(ours, crit)["anomaly"] == evaluate_criteria(ref, crit)["anomaly"]
         flags_same += int(flags[live].sum())
     n = len(pts)
-    print(f"batched torch EM : {ours_s:8.2f} s (median of {', '.join(f'{t:.2f}' for t in times)})")
-    print(f"scikit-learn loop: {sk_s:8.2f} s")
-    print(f"speed-up         : {sk_s / ours_s:8.1f} x")
+    print(f"batched torch EM : {ours_s:8.2f} s wall, {ours_cpu:6.2f} s CPU (median of "
+          f"{', '.join(f'{t:.2f}' for t in times)} s wall)")
+    print(f"scikit-learn loop: {sk_s:8.2f} s wall, {sk_cpu:6.2f} s CPU")
+    print(f"speed-up         : {sk_s / ours_s:8.1f} x wall, {sk_cpu / ours_cpu:5.1f} x CPU")
     print(f"K agreement, each with its own seeding: "
           f"{int((k_ours == torch.tensor(ref_k)).sum())}/{n}")
     print(f"same start: K agreement {k_same}/{n}, "
           f"anomaly-flag agreement (Table 1, exp 1) {flags_same}/{n}")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"machine: {provenance()}, load average {load}; numpy {np.__version__}, "
+          f"scikit-learn {sklearn.__version__}")
 
 
 if __name__ == "__main__":
