@@ -186,7 +186,8 @@ class SweepReport:
         lines = [f"sweep ({self.executor}): {self.total} specs, {len(self.skipped)} complete "
                  f"before, {len(self.done)} done now ({trained} trained, "
                  f"{len(self.done) - trained} found in the cache), {len(self.failed)} failed, "
-                 f"in {self.seconds:.1f} s; logs in {self.folder}"]
+                 f"in {self.seconds:.1f} s"
+                 + (f"; logs in {self.folder}" if self.done or self.failed else "")]
         lines += [f"  failed {f.label}: {f.why}; log {' and '.join(f.logs)}" for f in self.failed]
         return "\n".join(lines)
 
