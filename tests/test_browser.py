@@ -28,6 +28,7 @@ PAGES = {
     "intro.md": "# Good page\n\nAn image that loads:\n\n![pixel](pixel.png)\n\n"
                 "Math stays TeX offline: $a^2$. Next: {doc}`scorecard`.\n",
     "nan.md": "# Means\n\nThe mean was NaN.\n",
+    "code.md": "# Code\n\nIn code, `np.nan` is fine:\n\n```python\nx = np.nan\n```\n",
     "noimage.md": "# Missing image\n\n<img src=\"gone.png\" alt=\"gone\">\n",
     "badlink.md": "# Broken link\n\n<a href=\"nowhere.html\">a page that is not there</a>\n",
     "scorecard.md": "# Scorecard\n\n| Where | Claim |\n|---|---|\n"
@@ -54,8 +55,8 @@ def tiny_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "title: tiny\nonly_build_toc_files: true\nexecute:\n  execute_notebooks: 'off'\n")
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n" + "".join(
-            f"  - file: {name}\n" for name in ("errorcell", "nan", "noimage", "badlink",
-                                               "scorecard")))
+            f"  - file: {name}\n" for name in ("errorcell", "nan", "code", "noimage",
+                                               "badlink", "scorecard")))
     for name, text in PAGES.items():
         (root / name).write_text(text)
     (root / "pixel.png").write_bytes(PIXEL)
@@ -80,6 +81,7 @@ def test_browser_check_fails_each_broken_page_and_keeps_screenshots(tiny_book, t
     assert set(checked) >= {"intro.html", "errorcell.html", "nan.html", "noimage.html",
                             "badlink.html", "scorecard.html", "genindex.html"}
     assert checked["intro.html"].problems == []  # image loads; MathJax's CDN is let go
+    assert checked["code.html"].problems == []  # nan in source code is not an output
     assert checked["intro.html"].screenshot is None
     assert any("error output cell" in p for p in checked["errorcell.html"].problems)
     assert any("'NaN'" in p for p in checked["nan.html"].problems)

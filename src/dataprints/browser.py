@@ -1,7 +1,7 @@
 """Open every page of the built book in headless Chromium and report what a reader would see
 broken: a page or internal link that is not 200, an image that does not load, an error output
-cell, ``NaN`` or a traceback in the text, a script error, and a scorecard that omits a claim of
-the results files. Failing pages are kept as screenshots.
+cell, ``NaN`` or a traceback in the text or outputs (source code aside), a script error, and
+a scorecard that omits a claim of the results files. Failing pages are kept as screenshots.
 
 ``python -m dataprints.browser [_build/html] [--screenshots DIR]`` after ``dataprints book``;
 it serves the folder on 127.0.0.1 and needs Playwright (pip) and a Chromium (Debian's
@@ -104,6 +104,15 @@ def missing_claims(page_text: str, claims: list[dict[str, Any]]) -> list[str]:
     return [c["id"] for c in claims if _normal(c["statement"]) not in shown]
 
 
+# the page's text without source code (code cells, code blocks, inline code), where `np.nan`
+# or a traceback example are fine; outputs stay
+PROSE_AND_OUTPUTS = """() => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll('.cell_input, div[class*="highlight-"]:not(.output), code')
+    .forEach(element => element.remove());
+  return body.textContent;
+}"""
+
 IMAGES_LOADED = """async () => {
   const images = Array.from(document.images);
   for (const img of images) { img.loading = "eager"; }
@@ -162,7 +171,7 @@ def check_site(html: Path, claims: list[dict[str, Any]] | None = None,
             if errors:
                 result.problems.append(f"{errors} error output cell(s)")
             text = page.inner_text("body")
-            for found in sorted(set(BAD_TEXT.findall(text))):
+            for found in sorted(set(BAD_TEXT.findall(page.evaluate(PROSE_AND_OUTPUTS)))):
                 result.problems.append(f"page text shows {found!r}")
             result.problems += [f"script error: {e}" for e in page_errors
                                 if e not in KNOWN_SCRIPT_ERRORS]
