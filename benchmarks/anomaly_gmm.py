@@ -11,6 +11,9 @@ show the work, the wall times what a user waits), the speed-up, the agreement of
 its load and the versions.
 
     DATAPRINTS_DATA=/work/shared/data python benchmarks/anomaly_gmm.py [threads]
+
+``--threads 1 2`` instead times only the batched scan at each thread count, alternating in one
+run (on a machine whose other cores are busy this shows whether more threads collapse).
 """
 
 from __future__ import annotations
@@ -49,15 +52,43 @@ def sklearn_best(points: np.ndarray, make) -> tuple[int, float, np.ndarray]:
     return best
 
 
-def main(threads: int = 1) -> None:
-    os.environ[THREADS_ENV] = str(threads)  # the setting the library's batched kernels read
+def epoch_scan() -> tuple[list, list[torch.Tensor], torch.Tensor]:
+    """The quick simple CNN's last-epoch scans, their live filters and those filters' points."""
     spec = RunSpec()
     data = load_data(spec)
     run = train_run(spec, progress=False)
     model = model_at(spec, run, run.history.epoch[-1])
     scans = scan_maps(capture(model, data[0][0], relu_after_conv(model)), seed=0)
     lives = [torch.nonzero(s.live).flatten() for s in scans]
-    pts = torch.cat([s.points[lv] for s, lv in zip(scans, lives, strict=True)])
+    return scans, lives, torch.cat([s.points[lv] for s, lv in zip(scans, lives, strict=True)])
+
+
+def machine() -> str:
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return (f"machine: {provenance()}, load average {load}; numpy {np.__version__}, "
+            f"scikit-learn {sklearn.__version__}")
+
+
+def compare_threads(counts: list[int], repeats: int = 2) -> None:
+    """The batched scan at each thread count, alternating, wall and CPU time per count."""
+    *_, pts = epoch_scan()
+    runs: dict[int, list[tuple[float, float]]] = {n: [] for n in counts}
+    for _ in range(repeats):
+        for n in counts:
+            os.environ[THREADS_ENV] = str(n)
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fit_mixtures(pts, K_RANGE, seed=0)
+            runs[n].append((time.perf_counter() - start, time.process_time() - start_cpu))
+    print(f"one epoch's scan: {len(pts)} live filters x {pts.shape[1]} samples, "
+          f"{os.cpu_count()} cores; {repeats} alternating runs per thread count")
+    for n, times in runs.items():
+        print(f"{n} thread(s): " + ", ".join(f"{w:.2f} s wall ({c:.2f} s CPU)" for w, c in times))
+    print(machine())
+
+
+def main(threads: int = 1) -> None:
+    os.environ[THREADS_ENV] = str(threads)  # the setting the library's batched kernels read
+    scans, lives, pts = epoch_scan()
     print(f"one epoch's scan: {len(pts)} live filters in {len(scans)} layers x {pts.shape[1]} "
           f"samples, K = {K_RANGE[0]}..{K_RANGE[-1]}; torch threads {threads}, sklearn 1 thread")
 
@@ -107,10 +138,11 @@ def main(threads: int = 1) -> None:
           f"{int((k_ours == torch.tensor(ref_k)).sum())}/{n}")
     print(f"same start: K agreement {k_same}/{n}, "
           f"anomaly-flag agreement (Table 1, exp 1) {flags_same}/{n}")
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    print(f"machine: {provenance()}, load average {load}; numpy {np.__version__}, "
-          f"scikit-learn {sklearn.__version__}")
+    print(machine())
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:]))
+    if sys.argv[1:2] == ["--threads"]:
+        compare_threads([int(a) for a in sys.argv[2:]])
+    else:
+        main(*(int(a) for a in sys.argv[1:]))
