@@ -44,3 +44,13 @@ def test_workflow_runs_readme_commands_caches_and_publishes():
     deploy = flow["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages")
+
+
+def test_ci_checks_the_built_pages_after_make_book_without_rebuilding():
+    script = (ROOT / ".ci" / "run").read_text()
+    steps = [line.strip() for line in script.splitlines() if line.strip().startswith("make ")]
+    assert steps == ["make book", "make check-html", "make lint", "make test"]
+    assert "apt-get install -y -qq chromium" in script  # Playwright drives Debian's Chromium
+    makefile = (ROOT / "Makefile").read_text()
+    check = makefile.split("check-html:", 1)[1].split("\n\n", 1)[0]
+    assert "dataprints.browser" in check and "dataprints book" not in check
