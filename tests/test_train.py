@@ -36,6 +36,21 @@ def test_training_learns_and_is_deterministic(digits):
     assert len(h1.val_acc) == 4
 
 
+def test_channels_last_is_opt_in_and_trains_the_same_model_up_to_rounding(digits):
+    x, y = upsample(digits[0]), digits[1]
+    cfg = TrainConfig(epochs=1, batch_size=64, optimizer="adam", lr=3e-3)
+    default, last = fresh_model(), fresh_model()
+    train(default, cfg, (x, y), progress=False)
+    seen = []
+    train(last, cfg, (x, y), progress=False, memory_format=torch.channels_last,
+          step_callbacks=[lambda s: seen.append(
+              s.model.features[3].weight.is_contiguous(memory_format=torch.channels_last))])
+    assert seen and all(seen)
+    assert all(p.is_contiguous() for p in default.parameters())  # the default layout stays
+    for a, b in zip(default.parameters(), last.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4)
+
+
 class Interrupt(Exception):
     pass
 
