@@ -319,10 +319,10 @@ def _m_step(phi: torch.Tensor, resp: torch.Tensor, reg_covar: float,
 
 
 def _log_prob(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
-              covs: torch.Tensor, base: float = 1.0) -> torch.Tensor:
+              covs: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
     """log(weight_k N(x | mean_k, cov_k)) for every component and point: (C, K, N), as one
-    matmul of per-component coefficients with the basis ``phi`` (C, 6, N); ``base=LOG2_E``
-    gives log2 instead (the coefficients scaled, so it costs nothing)."""
+    matmul of per-component coefficients with the basis ``phi`` (C, 6, N), times ``scale``
+    (``LOG2_E``: log2 densities; the coefficients are scaled, so it costs nothing)."""
     a, b, d = covs[..., 0, 0], covs[..., 0, 1], covs[..., 1, 1]
     det = a * d - b * b  # (C, K)
     p00, p01, p11 = d / det, -b / det, a / det  # precision matrix entries
@@ -331,7 +331,7 @@ def _log_prob(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor,
     const = (-0.5 * (m0 * pm0 + m1 * pm1) - LOG_2PI - 0.5 * torch.log(det)
              + torch.log(weights))
     coef = torch.stack([-0.5 * p00, -p01, -0.5 * p11, pm0, pm1, const], -1)  # (C, K, 6)
-    return (coef * base if base != 1.0 else coef) @ phi
+    return (coef * scale if scale != 1.0 else coef) @ phi
 
 
 def _e_step(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor, covs: torch.Tensor,
@@ -343,7 +343,7 @@ def _e_step(phi: torch.Tensor, weights: torch.Tensor, means: torch.Tensor, covs:
     below any responsibility that can change a sum) are clamped before it, as underflowing
     costs more.
     """
-    resp = _log_prob(phi, weights, means, covs, base=LOG2_E)
+    resp = _log_prob(phi, weights, means, covs, scale=LOG2_E)
     top = resp.amax(1, keepdim=True)
     total = resp.sub_(top).clamp_(min=-1000.0).exp2_().sum(1, keepdim=True)
     return ((top + torch.log2(total)) / LOG2_E).squeeze(1), resp.div_(total)
