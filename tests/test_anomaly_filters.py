@@ -110,3 +110,11 @@ def test_layers_with_one_by_one_maps_are_scanned():
     scans = scan_maps(maps, ks=(2, 3))
     assert [s.points.shape for s in scans] == [(4, 60, 2), (3, 60, 2)]
     assert bool(scans[0].live.all()) and (scans[0].k >= 2).all()
+
+
+def test_prediction_table_of_no_samples_is_all_zero():
+    from dataprints.anomaly.masking import prediction_table
+
+    model = build_model("lenet5", in_channels=1, image_size=28, num_classes=10)
+    table = prediction_table(model, model, torch.zeros(0, 1, 28, 28), torch.zeros(0).long())
+    assert set(table.values()) == {0} and len(table) == 4

@@ -42,7 +42,10 @@ def accuracy_change(model: nn.Module, filters: list[tuple[str, int]],
 
 def prediction_table(before: nn.Module, after: nn.Module, x: torch.Tensor, y: torch.Tensor,
                      ) -> dict[str, int]:
-    """Table 6: how many samples are right/wrong before and after masking."""
+    """Table 6: how many samples are right/wrong before and after masking (all zero when
+    there is no sample)."""
+    if len(y) == 0:
+        return {f"before_{b}_after_{a}": 0 for b in ("right", "wrong") for a in ("right", "wrong")}
     ok_before = predict(before, x).argmax(1) == y
     ok_after = predict(after, x).argmax(1) == y
     return {f"before_{b}_after_{a}": int(((ok_before == (b == "right"))
