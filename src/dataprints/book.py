@@ -368,8 +368,8 @@ def describe_claim(claim: dict[str, Any] | None) -> str:
     text = verdict if shown == "—" else f"{shown}: {verdict}"
     if verdict in ("differs", "sanity failed"):
         text = text.replace(verdict, f"**{verdict}**")
-    extra = [x for x in (claim.get("varies") and f"{claim['n']} × {claim['varies']}",
-                         claim.get("note")) if x]
+    note = re.sub(r"\bnan\b", "n/a", claim.get("note") or "")  # e.g. a one-seed bootstrap
+    extra = [x for x in (claim.get("varies") and f"{claim['n']} × {claim['varies']}", note) if x]
     if claim.get("_stale"):
         extra.append(f"*stale*: {claim['_stale']}")
     return f"{text} ({'; '.join(extra)})" if extra else text

@@ -305,8 +305,9 @@ def _remove_dead_runs(folder: Path, prefix: str) -> None:
             pass  # alive, another user's
 
 
-# the kernel drops the one log line its own shutdown causes (see dataprints.kernel_log)
-KERNEL_ARGS = ["--IPKernelApp.extensions=dataprints.kernel_log"]
+# the kernel drops the one log line its own shutdown causes and shows missing table values as
+# "—" (see dataprints.kernel)
+KERNEL_ARGS = ["--IPKernelApp.extensions=dataprints.kernel"]
 
 
 def kernel_config(folder: Path) -> Any:

@@ -196,8 +196,9 @@ def bias_level_claims(res: Results, outcomes: Sequence[Outcome],
     res.record("rank_correlation", {"per_seed": rhos, "models": labels,
                                     "of_means": rho_means, "bootstrap_95": [lo, hi]})
     res.claim(RANK, ours=rhos, varies=VARIES,
-              note=f"over {len(labels)} models; rho of the per-model means {rho_means:.2f}, "
-                   f"bootstrap over seeds [{lo:.2f}, {hi:.2f}]")
+              note=f"over {len(labels)} models; rho of the per-model means {rho_means:.2f}"
+                   + (f", bootstrap over seeds [{lo:.2f}, {hi:.2f}]" if s.shape[1] >= 2
+                      else " (one seed: no bootstrap)"))
     res.claim(M1_LOWEST_SCORE, ours=per_seed(
         trig, lambda ms: is_lowest({m: _score(o) for m, o in ms.items()}, "M_1")), varies=VARIES)
     res.claim(M1_LOWEST_ACC, ours=per_seed(
