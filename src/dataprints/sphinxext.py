@@ -17,7 +17,9 @@ A key that does not exist in an existing result is a build warning (and so an er
 
 from __future__ import annotations
 
+import functools
 import json
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -33,17 +35,27 @@ from dataprints.provenance import staleness
 logger = logging.getLogger(__name__)
 
 
-def _result_file(profile: str, notebook: str) -> dict[str, Any] | None:
+def _result_file(profile: str, notebook: str) -> tuple[dict[str, Any] | None, str | None]:
+    """A notebook's results at ``profile`` and why they are stale (None: current or quick)."""
     path = repo_root() / "results" / profile / f"{notebook}.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+    if not path.is_file():
+        return None, None
+    return _read(str(path), path.stat().st_mtime_ns, profile != "quick")
+
+
+@functools.lru_cache(maxsize=256)
+def _read(path: str, mtime_ns: int, committed: bool) -> tuple[dict[str, Any], str | None]:
+    """Read once per build: a page holds dozens of roles on one file, and the staleness check
+    parses every module the notebook imports (keyed by modification time, so a rewrite is seen)."""
+    result = json.loads(Path(path).read_text())
+    return result, staleness(result) if committed else None
 
 
 def lookup(profile: str, notebook: str, key: str) -> tuple[Any, str | None, bool]:
     """(value, stale reason, found) of ``key`` in a notebook's results at ``profile``."""
-    result = _result_file(profile, notebook)
+    result, stale = _result_file(profile, notebook)
     if result is None:
         return None, None, False
-    stale = staleness(result) if profile != "quick" else None
     if key.startswith("claims."):
         claim_id = key.removeprefix("claims.")
         for claim in result.get("claims", []):
