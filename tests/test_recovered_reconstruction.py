@@ -81,6 +81,39 @@ def test_one_backward_pass_equals_the_per_sample_gradient_sum() -> None:
         float(((x.abs() - 1).clamp_min(0) ** 2).sum()))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fused_terms_give_the_textbook_loss_and_gradients(dtype: torch.dtype) -> None:
+    """The fused stationarity and box terms against their plain autograd formulas (the code
+    before issue 17), on candidates with pixels outside [-1, 1] and multipliers below the floor."""
+    model = with_modified_relu(_mlp(width=32, size=6), alpha=20.0).to(dtype)
+    gen = torch.Generator().manual_seed(2)
+    m = 10
+    x0 = torch.randn(m, 1, 6, 6, generator=gen, dtype=torch.float64).to(dtype) * 1.5
+    lam0 = torch.rand(m, generator=gen, dtype=torch.float64).to(dtype)
+    assert (x0.abs() > 1).any() and (x0.abs() < 1).any() and (lam0 < 0.5).any()
+    signs = candidate_signs(m, dtype)
+
+    def textbook(x: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+        params = list(model.parameters())
+        grads = torch.autograd.grad(model(x), params, grad_outputs=lam * signs / m,
+                                    create_graph=True)
+        stationarity = sum(((p.detach() - g) ** 2).sum()
+                           for p, g in zip(params, grads, strict=True))
+        prior = ((x - 1).clamp_min(0) ** 2).sum() + ((-1 - x).clamp_min(0) ** 2).sum()
+        return stationarity + prior + 5 * ((0.5 - lam).clamp_min(0) ** 2).sum()
+
+    def fused(x: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+        return sum(kkt_terms(model, x, lam, signs, lambda_min=0.5).values())
+
+    results = []
+    for loss_fn in (textbook, fused):
+        x, lam = x0.clone().requires_grad_(True), lam0.clone().requires_grad_(True)
+        loss = loss_fn(x, lam)
+        results.append((loss.detach(), *torch.autograd.grad(loss, [x, lam])))
+    for want, got in zip(*results, strict=True):
+        assert float((got - want).norm() / want.norm()) < 1e-6
+
+
 def test_reconstruction_lowers_the_kkt_loss_and_leaves_the_model_untouched() -> None:
     gen = torch.Generator().manual_seed(0)
     x_train = torch.rand(6, 1, 3, 3, generator=gen, dtype=torch.float64) * 1.6 - 0.8
