@@ -11,34 +11,55 @@
 # %% [markdown]
 # # Reading dataset properties off the first layer: the meta-model (Table 1)
 #
-# Jorgenson et al. (2025, §5, Table 1) train classifiers on the 20 variants of each dataset,
-# keep a checkpoint every 5 epochs, and turn each checkpoint into the eight metrics of
-# Δconv1. A random forest (30 trees, trained 5 times) then predicts the training set's sharpness,
-# noisiness or object scale, **tested on a different architecture**: trained on ResNet-50 and
-# tested on ResNet-18 (the paper's R²: 0.922 sharpness, 0.614 noisiness, 0.373 object scale), or
-# trained on three architectures and tested on ConvNeXt-Tiny (the paper's R²: 0.749 sharpness,
-# −0.082 noisiness).
+# Jorgenson et al. (2025, §5, Table 1) fine-tune ImageNet-pretrained classifiers on the 20
+# variants of each dataset, keep a checkpoint every 5 epochs, and turn each checkpoint into the
+# eight metrics of Δconv1 (fine-tuned minus pretrained first layer). A random forest (30 trees,
+# fitted 5 times) then predicts the training set's sharpness, noisiness or object scale,
+# **tested on a different architecture**: fitted on ResNet-50 and tested on ResNet-18 (the
+# paper's R²: 0.922 sharpness, 0.614 noisiness, 0.373 object scale), or fitted on three
+# architectures and tested on ConvNeXt-Tiny (0.749 sharpness, −0.082 noisiness).
 #
-# The quick profile is a miniature: CIFAR-10 (stand-in for ImageNette) at 32 px, a subset of the
-# 20 variants, our synthetic shapes at five scales, small stand-ins that keep each family's first
-# layer (`mini_resnet_deep` for ResNet-50, `mini_resnet_shallow` for ResNet-18, `mini_convnext`
-# for ConvNeXt-Tiny), trained from scratch with a checkpoint every epoch (the parameters below).
-# The models of the filter-update notebook are reused from the cache.
+# This notebook asks the same question more strictly than a single pooled fit can:
+#
+# - **Decoupled targets.** The noise variants are both the noisiest and (the Laplacian amplifies
+#   noise) the sharpest sets, so a forest fitted on all 20 variants can score on both targets by
+#   telling noisy sets from clean ones. Here sharpness is scored over the variants that change
+#   sharpness alone (original, dilations, resizes, blurs) and noisiness over the noise sweep
+#   (original and the five noise levels), both on a log10 scale, since both span decades.
+# - **Leave one variant out.** Besides the paper's split (other architecture, same variants),
+#   every test set is also predicted by a forest that never saw that variant on any
+#   architecture: a property value the meta-model has not met.
+# - **Three settings.** Fine-tuned from a pretrained network with Adam (lr 1e-4) and with SGD
+#   (cosine from 0.1), the paper's two recipes, and trained from scratch. ImageNet weights cannot
+#   be downloaded here, so each architecture is pretrained once on clean CIFAR-10 images and
+#   fine-tuned from those weights.
+# - **Trials are the replicates.** Each trial's networks are scored by a meta-model fitted on the
+#   same trial's networks; the interval of an R² is over trials, each trial's value the mean over
+#   the forest seeds.
+#
+# The architectures are small stand-ins that keep each family's first layer exactly
+# (`mini_resnet_deep` for ResNet-50, `mini_resnet_shallow` for ResNet-18, `mini_mobilenet` with
+# MobileNetV3's 3×3 stem, `mini_convnext` for ConvNeXt-Tiny), on CIFAR-10 at 32 px; a grey base
+# (Fashion-MNIST as three equal channels, for the paper's WHOI-Plankton) tests the colour
+# consequence of the argument on trained networks.
 #
 # ```{admonition} Needs a GPU at paper scale
 # :class: warning
-# The *paper* profile (`dataprints run notebooks/filters/meta_model_table1.py --profile paper`) trains four torchvision architectures (ResNet-50, ResNet-18, MobileNet-V3, ConvNeXt-Tiny) on all 20 variants at 224 px, several trials each: it is meant for a GPU (CUDA is
-# used when present). The quick and reference profiles run on a CPU, and the paper-scale
-# results, once committed, are shown on the chapter page without rerunning anything.
+# The *paper* profile (`dataprints run notebooks/filters/meta_model_table1.py --profile paper`)
+# trains four torchvision architectures on all 20 variants at 224 px, several trials each: it is
+# meant for a GPU (CUDA is used when present). The quick and reference profiles run on a CPU;
+# the committed reference and paper results are shown on the chapter page without rerunning.
 # ```
 
 # %% [markdown]
 # ## Overview
 #
-# 1. Train the small stand-in architectures on many variants, with a checkpoint every epoch.
+# 1. Pretrain each stand-in architecture once on clean images; then fine-tune (or train from
+#    scratch) on every variant, keeping checkpoints.
 # 2. Turn every checkpoint into the eight metrics of its first-layer update.
-# 3. Fit random forests that predict sharpness, noisiness and object scale, tested on another
-#    architecture, and compare the R² with the paper's Table 1.
+# 3. Fit random forests that predict log-sharpness, log-noisiness and object scale on another
+#    architecture, with the paper's split and leaving each variant out; compare with Table 1.
+# 4. Check the orderings (Fig. 4, blur levels) and the colour consequence on trained networks.
 #
 # ## Prerequisites
 #
@@ -46,30 +67,35 @@
 # |---|---|---|
 # | {doc}`/notebooks/filters/filter_updates_and_metrics` | Necessary | the eight metrics |
 # | Random forest regression and R² | Necessary | [scikit-learn user guide, forests](https://scikit-learn.org/stable/modules/ensemble.html#forest) |
-# | Rank correlation (Spearman) | Helpful | used to read the noisiness rows |
+# | Cross-validation by groups | Helpful | [scikit-learn, group k-fold](https://scikit-learn.org/stable/modules/cross_validation.html#group-k-fold) |
+# | Rank correlation (Spearman) | Helpful | used for the orderings |
 #
-# **Time to learn:** 45 minutes.
+# **Time to learn:** 60 minutes.
 
 # %% tags=["parameters"]
-archs: list = ["mini_resnet_deep", "mini_resnet_shallow", "mini_convnext"]  # all architectures (paper: resnet50, resnet18, mobilenet_v3_large, convnext_tiny) [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
-r50: str = "mini_resnet_deep"  # trained-on architecture of the R50 -> R18 rows [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
-r18: str = "mini_resnet_shallow"  # tested-on architecture of the R50 -> R18 rows [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
-held_out: str = "mini_convnext"  # tested-on architecture of the "three -> ConvNeXt" rows [[mini_resnet_deep|mini_resnet_shallow|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
-bases: list = ["cifar10"]  # base sets (paper: ImageNette, WHOI-Plankton) [[cifar10|fashion_mnist|tiny_imagenet|imagenette]]
-variants: list = ["original", "dilate_2", "resize_0.25", "resize_0.5", "blur_3_1", "blur_7_2", "blur_15_4", "noise_0.1", "noise_0.25", "noise_0.5", "noise_1"]  # variants per base (paper: all 20) [[original|dilate_1.25|dilate_1.5|dilate_2|dilate_2.5|dilate_3|resize_0.1|resize_0.25|resize_0.5|resize_0.75|blur_3_1|blur_7_2|blur_11_3|blur_15_4|blur_19_5|noise_0.1|noise_0.25|noise_0.5|noise_0.75|noise_1]]
-scales: list = [0.2, 0.35, 0.5, 0.65, 0.8]  # object scales of the shapes sets ([] skips that row) [[0.05..1]]
-n_per_class: int = 40  # training images per class (paper: 1,000) [[1..5000]]
+archs: list = ["mini_resnet_deep", "mini_resnet_shallow", "mini_mobilenet", "mini_convnext"]  # all architectures (paper: resnet50, resnet18, mobilenet_v3_large, convnext_tiny) [[mini_resnet_deep|mini_resnet_shallow|mini_mobilenet|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
+r50: str = "mini_resnet_deep"  # fitted-on architecture of the R50 -> R18 rows [[mini_resnet_deep|mini_resnet_shallow|mini_mobilenet|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
+r18: str = "mini_resnet_shallow"  # tested-on architecture of the R50 -> R18 rows [[mini_resnet_deep|mini_resnet_shallow|mini_mobilenet|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
+held_out: str = "mini_convnext"  # tested-on architecture of the "others -> ConvNeXt" rows [[mini_resnet_deep|mini_resnet_shallow|mini_mobilenet|mini_convnext|resnet50|resnet18|mobilenet_v3_large|convnext_tiny]]
+settings: list = ["finetune_adam", "scratch"]  # how runs start and optimise (paper: fine-tuned, Adam or SGD) [[finetune_adam|finetune_sgd|scratch]]
+bases: list = ["cifar10"]  # base sets whose variants feed the meta-model (paper: ImageNette, WHOI-Plankton) [[cifar10|fashion_mnist|tiny_imagenet|imagenette]]
+grey_base: str = "fashion_mnist"  # grey set trained on its original only, for the colour claims [[fashion_mnist|none]]
+variants: list = ["original", "dilate_2", "resize_0.25", "blur_3_1", "blur_7_2", "blur_15_4", "noise_0.1", "noise_0.5", "noise_1"]  # variants per base (paper: all 20) [[original|dilate_1.25|dilate_1.5|dilate_2|dilate_2.5|dilate_3|resize_0.1|resize_0.25|resize_0.5|resize_0.75|blur_3_1|blur_7_2|blur_11_3|blur_15_4|blur_19_5|noise_0.1|noise_0.25|noise_0.5|noise_0.75|noise_1]]
+scales: list = [0.2, 0.5, 0.8]  # object scales of the shapes sets ([] skips that row) [[0.05..1]]
+n_per_class: int = 20  # training images per class (paper: 1,000) [[1..5000]]
 image_size: int = 32  # pixels (paper: 224) [[8..224]]
-trials: int = 2  # training runs per dataset and architecture (paper: 3) [[1..100]]
-epochs: int = 4  # training epochs (paper: 20-30) [[1..1000]]
+trials: int = 1  # training runs per dataset, setting and architecture (paper: 3) [[1..100]]
+epochs: int = 3  # training epochs (paper: 20-30) [[1..1000]]
 keep_every: int = 1  # a checkpoint, i.e. one meta-model sample, every this many epochs (paper: 5) [[1..1000]]
-batch_size: int = 50  # images per SGD step (not given in the paper) [[1..4096]]
+batch_size: int = 50  # images per step (not given in the paper) [[1..4096]]
 lr: float = 0.1  # initial SGD learning rate, cosine-annealed (paper: SGD from 0.1) [[1e-6..10]]
-property_samples: int = 300  # images averaged for each dataset's sharpness / noisiness (paper: 2,000) [[1..100000]]
+adam_lr: float = 1e-4  # Adam's learning rate when fine-tuning (paper: 1e-4) [[1e-7..1]]
+pretrain_per_class: int = 100  # clean images per class each architecture is pretrained on, once (paper: ImageNet) [[1..5000]]
+pretrain_epochs: int = 3  # pretraining epochs [[1..1000]]
+property_samples: int = 200  # images averaged for each dataset's sharpness / noisiness (paper: 2,000) [[1..100000]]
 trees: int = 30  # random-forest trees (paper: 30) [[1..1000]]
 repeats: int = 5  # meta-model fits with different seeds (paper: 5) [[1..100]]
-pretrained: bool = False  # fine-tune torchvision's ImageNet weights (paper: yes; needs the internet)
-seed: int = 0  # data subsets, noise, first trial's initialisation, forests [[0..2147483647]]
+seed: int = 0  # data subsets, noise, pretraining, first trial's training, forests [[0..2147483647]]
 threads: int = 1  # torch CPU threads (one was faster than two on the shared 2-core machine) [[1..64]]
 
 # %%
@@ -80,12 +106,13 @@ import torch
 
 from dataprints.filters import claims
 from dataprints.filters.metamodel import (
+    PROTOCOLS,
     label_spearman,
-    table1,
+    table1_by_trial,
     table1_experiments,
     table1_summary,
+    training_table,
 )
-from dataprints.filters.metrics import METRICS
 from dataprints.filters.sweep import SweepConfig, run_sweep, sweep_params
 from dataprints.results import Results
 
@@ -93,164 +120,224 @@ torch.set_num_threads(threads)
 
 # %%
 cfg = SweepConfig(archs=tuple(archs), bases=tuple(bases), variants=tuple(variants),
-                  scales=tuple(scales), scale_archs=(r50, r18), n_per_class=n_per_class,
-                  image_size=image_size, trials=trials, epochs=epochs, keep_every=keep_every,
-                  batch_size=batch_size, lr=lr, pretrained=pretrained,
-                  property_samples=property_samples, seed=seed)
+                  scales=tuple(scales), scale_archs=(r50, r18), grey_base=grey_base,
+                  settings=tuple(settings), n_per_class=n_per_class, image_size=image_size,
+                  trials=trials, epochs=epochs, keep_every=keep_every, lr=lr, adam_lr=adam_lr,
+                  batch_size=batch_size, pretrain_per_class=pretrain_per_class,
+                  pretrain_epochs=pretrain_epochs, property_samples=property_samples, seed=seed)
 samples = pd.DataFrame(run_sweep(cfg))
 print(f"{len(samples)} samples (checkpoints) from "
-      f"{samples.groupby(['arch', 'base', 'variant', 'trial']).ngroups} training runs")
-samples.groupby(["arch", "base"]).size().rename("samples").to_frame()
+      f"{samples.groupby(['setting', 'arch', 'base', 'variant', 'trial']).ngroups} training runs")
+samples.groupby(["setting", "arch"]).size().rename("samples").unstack("setting")
 
 # %% [markdown]
 # Each sample is one checkpoint: eight metrics of Δconv1 and the labels of its training set.
-# The mean of each metric per variant, for the first architecture:
+# The measured labels of the training sets (log10 of the mean over `property_samples` images):
 
 # %%
-samples[samples.arch == r50].groupby("variant")[list(METRICS)].mean().style.format("{:.3g}")
+labels = samples.drop_duplicates(["base", "variant"]).set_index(["base", "variant"])
+labels[["kind", "log10_sharpness", "log10_noisiness", "scale"]]
 
 # %% [markdown]
-# ## Table 1: test R² with train and test split by architecture
+# ## Table 1: test R², split by architecture
 #
-# Ours is the mean ± s.d. over the `repeats` forest seeds, fitted on the same trained networks
-# (so the spread is the meta-model's, not that of training).
+# Two protocols per cell: *architecture* (the paper's: the test architecture's networks, the same
+# variants) and *leave-one-variant-out* (each test set predicted by a forest that never saw that
+# variant). Ours: mean and spread over the training trials; Table 1's sample counts and error
+# bars (the s.d. over 5 forest fits on the same networks) beside them.
 
 # %%
 rows = samples.to_dict(orient="records")
-fits = table1(rows, table1_experiments(archs, r50, r18, held_out, with_scale=bool(scales)),
-              trees=trees, repeats=repeats, seed=seed)
+meta_rows = [r for r in rows if r["base"] in bases or r["base"] == "shapes"]
+cells = table1_experiments(archs, r50, r18, held_out, with_scale=bool(scales))
+fits = table1_by_trial(meta_rows, cells, settings, range(trials), trees=trees, repeats=repeats,
+                       seed=seed)
+
+
+def spread(values):
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f}" if len(values) > 1 else \
+        f"{values[0]:.3f}"
+
+
 table = pd.DataFrame([{
-    "experiment": f"{split}, {target}", "train": " + ".join(f.train_archs),
-    "test": " + ".join(f.test_archs), "train samples": f.n_train, "test samples": f.n_test,
-    "test R² (ours)": f"{f.r2_mean:.3f} ± {f.r2_std:.3f}",
-    "paper": claims.PAPER_R2[split, target][1]} for (split, target), f in fits.items()])
+    "setting": setting, "protocol": protocol, "cell": f"{split}, {target}",
+    "train / test samples (one trial)": f"{per[0].n_train} / {per[0].n_test}",
+    "R² over trials": spread([f.r2_mean for f in per]),
+    "forest-seed s.d. (mean)": f"{np.mean([f.r2_std for f in per]):.3f}",
+    "paper R²": claims.PAPER_R2[split, target.removeprefix("log10_")][1],
+    "paper samples, s.d.": "{} / {}, ± {}".format(
+        *claims.PAPER_COUNTS[split, target.removeprefix("log10_")])}
+    for (setting, protocol, split, target), per in fits.items()])
 table
+
+# %% [markdown]
+# For comparison, the pooled analysis (raw targets over all variants, the paper's split), in
+# which one signal can serve both targets; and how closely the two labels move together over
+# our variants:
+
+# %%
+pooled = table1_by_trial(meta_rows, table1_experiments(archs, r50, r18, held_out, False,
+                                                       targets=("sharpness", "noisiness")),
+                         settings, range(trials), trees=trees, repeats=repeats, seed=seed,
+                         protocols=PROTOCOLS[:1])
+label_corr = label_spearman([r for r in meta_rows if r["base"] != "shapes"])
+print(f"Spearman correlation of the sharpness and noisiness labels: {label_corr:.2f}")
+pd.DataFrame([{"setting": s, "cell": f"{split}, {t} (pooled, raw)",
+               "R² over trials": spread([f.r2_mean for f in per])}
+              for (s, _, split, t), per in pooled.items()])
 
 # %% [markdown]
 # ## Predicted vs true (their Fig. 4)
 #
-# Test samples sorted by their true value; the line is the truth, the dots the forest's
-# prediction (mean over the repeats).
+# First trial, leave-one-variant-out, in the first setting: each dot is one checkpoint of the
+# test architecture, sorted by its set's true value; the line is the truth.
 
 # %%
-fig, axes = plt.subplots(1, len(fits), figsize=(3.4 * len(fits), 3.2), squeeze=False)
-for ax, ((split, target), f) in zip(axes[0], fits.items(), strict=True):
+shown = [(split, target) for split, target in cells]
+fig, axes = plt.subplots(1, len(shown), figsize=(3.3 * len(shown), 3.2), squeeze=False)
+for ax, (split, target) in zip(axes[0], shown, strict=True):
+    f = fits[settings[0], PROTOCOLS[1], split, target][0]
     order = np.argsort(f.y_true, kind="stable")
     ax.plot(f.y_true[order], "k-", label="true")
     ax.plot(f.y_pred[order], ".", color="C3", ms=3, label="predicted")
     ax.set(title=f"{split}\n{target}: R² {f.r2_mean:.2f}", xlabel="test sample (sorted)",
            ylabel=target)
-    if target != "scale":
-        ax.set_yscale("log")
 axes[0, 0].legend(fontsize=7)
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# How closely do the sharpness and noisiness labels of our variants move together? A rank
-# correlation near 1 means the forest can read both targets off one signal:
-
-# %%
-label_corr = label_spearman(rows)
-print(f"Spearman correlation of the sharpness and noisiness labels: {label_corr:.2f}")
-
-# %% [markdown]
 # ```{exercise}
 # :label: filters-no-noise
-# Remove the five noise variants from `variants` and rerun. What happens to the sharpness R²
-# now that the easiest, most extreme sets are gone? Which of the paper's variants does the
-# meta-model then find hardest to tell apart?
+# Rerun the notebook with the noise variants in the sharpness sweep, i.e. score the raw
+# `sharpness` target pooled over all variants (the table just above does this for the paper's
+# split). Why does the pooled R² of sharpness come out higher than the decoupled one, and what
+# does the label correlation printed above have to do with it?
 # ```
 #
 # ````{solution} filters-no-noise
 # :class: dropdown
-# A rerun with another variant list (the models already trained come from the cache):
+# The noise variants are the sharpest sets of all (the Laplacian amplifies noise) and, far
+# apart from the others on both labels, they dominate the variance of a pooled target: a
+# forest that only tells noisy from clean sets explains most of it. Compare the pooled and
+# decoupled rows in this notebook's tables; with a rank correlation of the labels near 1 the
+# same split of the samples also scores on noisiness. In code, the pooled sharpness cell is
 #
-# ```bash
-# dataprints run notebooks/filters/meta_model_table1.py -p variants \
-#     '["original", "dilate_2", "resize_0.25", "resize_0.5", "blur_3_1", "blur_7_2", "blur_15_4"]'
+# ```python
+# table1_by_trial(meta_rows, table1_experiments(archs, r50, r18, held_out, False,
+#                                               targets=("sharpness",)),
+#                 settings, range(trials))
 # ```
-#
-# Compare its Table 1 rows with this page's. The noise variants are the sharpest sets of all
-# (the Laplacian amplifies noise), so without them the sharpness labels span a narrower range
-# and the forest can no longer score by telling noisy from clean sets: the R² left is what the
-# filters say about blur, resizing and dilation alone. Print `label_corr` again to see how far
-# the two labels still move together. To see which variants it
-# confuses, plot the predicted against the true sharpness as in the figure above and look for
-# the variants whose points overlap: neighbouring blur levels and the mild resizes are the
-# candidates, since their measured sharpness is close.
 # ````
 
 # %% [markdown]
 # ## Results
+#
+# Each claim is judged per setting, over the training trials (the rule is printed on the
+# {doc}`/book/scorecard`).
 
 # %%
 res = Results.for_notebook("filters/meta_model_table1", globals())
 res.record("sweep", sweep_params(cfg))
 res.record("table1", table1_summary(fits))
+res.record("pooled_raw_targets", table1_summary(pooled))
 res.record("label_spearman_sharpness_noisiness", label_corr)
-forests = "random-forest seed (same trained networks)"
-note = "the spread is the meta-model's over forest seeds; training was not repeated"
-for split, target in claims.PAPER_R2:
-    claim = claims.table1_claim(split, target)
-    if (split, target) in fits:
-        res.claim(claim, ours=list(fits[split, target].scores), varies=forests, note=note)
+res.record("labels", labels[["log10_sharpness", "log10_noisiness", "scale"]].reset_index()
+           .to_dict(orient="list"))
+res.record("training_table", training_table(rows))
+res.figure(fig, "fig4")
+trials_vary = "training trial (data order; from scratch also the initialisation)"
+arch_p, lovo = PROTOCOLS
+sharp, noise = "log10_sharpness", "log10_noisiness"
+
+
+def r2(setting, protocol, split, target):
+    return [f.r2_mean for f in fits[setting, protocol, split, target]]
+
+
+for setting in settings:
+    for split, target in cells:
+        res.claim(claims.table1_claim(split, target, setting),
+                  ours=r2(setting, arch_p, split, target), varies=trials_vary)
+    if not scales:
+        res.claim(claims.table1_claim("R50 → R18", "scale", setting), ours=None,
+                  note="no object-scale sets (scales = [])")
+    held = "others → ConvNeXt"
+    res.claim(claims.in_setting(claims.SHARPNESS_TRANSFERS, setting),
+              ours=claims.transfers(r2(setting, lovo, held, sharp)), varies=trials_vary)
+    res.claim(claims.in_setting(claims.NOISE_FAILS_TO_TRANSFER, setting),
+              ours=claims.below(r2(setting, lovo, held, noise), r2(setting, lovo, held, sharp),
+                                claims.TRANSFER_GAP), varies=trials_vary)
+    res.claim(claims.in_setting(claims.NOISE_BELOW_SHARPNESS, setting),
+              ours=claims.below(r2(setting, arch_p, "R50 → R18", noise),
+                                r2(setting, arch_p, "R50 → R18", sharp)), varies=trials_vary)
+    weakest = claims.in_setting(claims.SCALE_WEAKEST, setting)
+    if scales:
+        res.claim(weakest, ours=claims.scale_weakest(
+            *(r2(setting, arch_p, "R50 → R18", t) for t in ("scale", sharp, noise))),
+            varies=trials_vary)
     else:
-        res.claim(claim, ours=None, note="no object-scale sets (scales = [])")
-
-
-def scores(split, target):
-    return list(fits[split, target].scores)
-
-
-res.claim(claims.NOISE_BELOW_SHARPNESS,
-          ours=claims.below(scores("R50 → R18", "noisiness"), scores("R50 → R18", "sharpness")),
-          varies=forests, note=note)
-if ("R50 → R18", "scale") in fits:
-    res.claim(claims.SCALE_WEAKEST,
-              ours=claims.scale_weakest(*(scores("R50 → R18", t)
-                                          for t in ("scale", "sharpness", "noisiness"))),
-              varies=forests, note=note)
-else:
-    res.claim(claims.SCALE_WEAKEST, ours=None, note="no object-scale sets (scales = [])")
-res.claim(claims.NOISE_FAILS_TO_TRANSFER,
-          ours=claims.below(scores("others → ConvNeXt", "noisiness"),
-                            scores("others → ConvNeXt", "sharpness"), claims.TRANSFER_GAP),
-          varies=forests, note=note)
+        res.claim(weakest, ours=None, note="no object-scale sets (scales = [])")
+    means = [f.group_means() for f in fits[setting, lovo, held, sharp]]
+    blur = [claims.blur_order(m) for m in means]
+    res.claim(claims.in_setting(claims.BLUR_ORDER, setting),
+              ours=None if None in blur else blur, varies=trials_vary,
+              note="needs 3 blur variants" if None in blur else "")
+    res.claim(claims.in_setting(claims.FIG4_ORDER, setting),
+              ours=[claims.rank_order(m) for m in means], varies=trials_vary)
+    finals = claims.final_updates(rows, setting)
+    per_net = "architecture and training trial"
+    for claim, metric, lower, upper in (
+            (claims.BLUR_SMOOTHER, "roughness", "blur_7_2", "original"),
+            (claims.NOISE_NOISIER, "noise_sigma", "original", "noise_0.5"),
+            (claims.GREY_DESATURATED, "saturation", None, None),
+            (claims.GREY_HULL, "hull_volume", None, None)):
+        if lower is None:  # the colour claims: grey original below colour original
+            pair = ((grey_base, "original"), (bases[0], "original"))
+        else:
+            pair = ((bases[0], lower), (bases[0], upper))
+        ours = claims.compare_sets(finals, metric, *pair)
+        if ours:
+            res.claim(claims.in_setting(claim, setting), ours=ours, varies=per_net)
+        else:
+            res.claim(claims.in_setting(claim, setting), ours=None,
+                      note=f"needs networks trained on both {pair[0]} and {pair[1]}")
 res.save()
 res.claims_table()
 
 # %%
-for (split, target), f in fits.items():
-    paper_r2 = claims.PAPER_R2[split, target][1]
-    print(f"{split}, {target}: ours {f.r2_mean:.3f} ± {f.r2_std:.3f} over {len(f.scores)} "
-          f"forest seeds ({f.n_train} train / {f.n_test} test samples); paper {paper_r2}")
-print(f"label rank correlation (sharpness, noisiness): {label_corr:.2f}")
+for (setting, protocol, split, target), per in fits.items():
+    paper_r2 = claims.PAPER_R2[split, target.removeprefix("log10_")][1]
+    print(f"{setting}, {protocol}, {split}, {target}: R² {spread([f.r2_mean for f in per])} "
+          f"over {len(per)} trial(s); paper {paper_r2}")
 
 # %% [markdown]
 # ## What we found / where we differ from the paper
 #
-# The numbers are those printed above and in the claims table, generated by this run; this
-# text does not repeat them. Read the noisiness rows against the label correlation printed
-# above: when the sharpness and noisiness labels of the variants are almost perfectly
-# rank-correlated (the noise variants are both the sharpest and the noisiest sets), a forest that
-# reads one signal scores well on both targets, so a high noisiness R² here does not show that
-# noise itself is read off the filters. Further differences from the paper, none tested here: we
-# train from scratch, where the first steps copy input patches (noise included) straight into
-# every filter, while the paper fine-tunes pretrained filters with small updates; our 32-px
-# images make σ up to 1.0 very strong noise. The interval of each R² spans forest seeds only
-# (the networks were trained once per trial), and the sample counts are far below the paper's
-# (thousands of checkpoints); the paper profile runs the four torchvision architectures at
-# 224 px.
+# The numbers are those printed above and in the claims table, generated by this run; this text
+# does not repeat them, and the chapter page gathers the committed reference verdicts. Read the
+# decoupled rows first: they ask whether each property, varied on its own, can be read off the
+# first layer of an architecture the meta-model was not fitted on, and the leave-one-variant-out
+# rows ask it for property values the meta-model has never met. The pooled rows show how much of
+# a pooled score comes from the noise variants standing apart on both labels.
+#
+# Differences from the paper that remain: our pretraining is on clean CIFAR-10, not ImageNet,
+# and is far shorter; the stand-ins keep only each family's first layer; images are 32 px, where
+# the paper's largest blur kernels remove far more of an image; the meta-model has hundreds of
+# samples, not thousands. The colour claims are close to true by construction: with three equal
+# input channels every gradient of the first layer is the same in each channel up to the
+# per-channel input normalisation, so only that normalisation (and Adam's per-weight scaling)
+# could make a grey-trained update coloured; they are checks that nothing in a trained network
+# undoes the argument, not independent evidence.
 
 # %% [markdown]
 # ## Summary
 #
-# - A random forest on eight numbers per first layer predicts how sharp the training set was,
-#   also for an architecture it was not trained on; the table above says how well at this
-#   profile, against the paper's Table 1.
-# - Sharpness and noisiness labels are strongly rank-correlated across the variants, so a good
-#   noisiness score alone does not show that noise is read off the filters.
+# - A random forest on eight numbers per first layer is asked to predict how sharp and how noisy
+#   the training set was, for an architecture (and, left out, a variant) it was not fitted on.
+# - Scoring each property over its own sweep, on a log scale, separates what the filters say
+#   about sharpness from what the noise variants say about both.
+# - Fine-tuning, the paper's setting, and training from scratch are reported side by side.
 #
 # ## What next
 #

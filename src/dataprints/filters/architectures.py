@@ -8,7 +8,9 @@ layer exactly and shrink everything after it (torchvision's own blocks):
 - ``mini_resnet_deep`` (for ResNet-50): the ResNet stem, then four 32-wide basic blocks;
 - ``mini_resnet_shallow`` (for ResNet-18): the same stem, then one 32-wide basic block;
 - ``mini_convnext`` (for ConvNeXt-Tiny): the 4x4 stride-4 patchify stem of 96 filters with
-  LayerNorm, then one ConvNeXt block.
+  LayerNorm, then one ConvNeXt block;
+- ``mini_mobilenet`` (for MobileNetV3-Large): its 3x3 stride-2 stem of 16 filters with batch
+  norm and hard-swish, then two of its inverted-residual blocks.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from functools import partial
 
 from torch import nn
 from torchvision.models.convnext import CNBlock, LayerNorm2d
+from torchvision.models.mobilenetv3 import InvertedResidual, InvertedResidualConfig
 from torchvision.models.resnet import BasicBlock
 
 from dataprints.models import MODELS, build_model
@@ -26,6 +29,7 @@ MINI_ARCHS = {
     "mini_resnet_deep": "ResNet stem (64 filters 7x7/2) + 4 basic blocks of width 32",
     "mini_resnet_shallow": "ResNet stem (64 filters 7x7/2) + 1 basic block of width 32",
     "mini_convnext": "ConvNeXt stem (96 filters 4x4/4, LayerNorm) + 1 ConvNeXt block",
+    "mini_mobilenet": "MobileNetV3 stem (16 filters 3x3/2, hard-swish) + 2 inverted residuals",
 }
 
 
@@ -49,6 +53,17 @@ def _mini_convnext(num_classes: int) -> nn.Module:
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.LayerNorm(96), nn.Linear(96, num_classes))
 
 
+def _mini_mobilenet(num_classes: int) -> nn.Module:
+    norm = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)  # as torchvision's MobileNetV3
+    # MobileNetV3-Large's first two blocks (torchvision's configuration rows 1 and 2)
+    blocks = [InvertedResidual(InvertedResidualConfig(*row, width_mult=1.0), norm)
+              for row in ((16, 3, 16, 16, False, "RE", 1, 1),
+                          (16, 3, 64, 24, False, "RE", 2, 1))]
+    return nn.Sequential(nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False), norm(16),
+                         nn.Hardswish(inplace=True), *blocks, nn.AdaptiveAvgPool2d(1),
+                         nn.Flatten(), nn.Linear(24, num_classes))
+
+
 def build_arch(name: str, num_classes: int, image_size: int, pretrained: bool = False,
                ) -> nn.Module:
     """A stand-in from :data:`MINI_ARCHS` or a paper architecture (``pretrained`` uses
@@ -59,6 +74,8 @@ def build_arch(name: str, num_classes: int, image_size: int, pretrained: bool = 
                              f"use one of {PAPER_ARCHS} for pretrained=True")
         if name == "mini_convnext":
             return _mini_convnext(num_classes)
+        if name == "mini_mobilenet":
+            return _mini_mobilenet(num_classes)
         return _mini_resnet(4 if name == "mini_resnet_deep" else 1, num_classes)
     if name in MODELS:
         return build_model(name, in_channels=3, image_size=image_size, num_classes=num_classes,
