@@ -103,7 +103,10 @@ def read_report(out: Path) -> dict:
 
 
 @pytest.mark.usefixtures("one_thread")
-def test_cnn_on_an_image_folder_end_to_end(tmp_path, colour_folder, capsys):
+def test_cnn_on_an_image_folder_end_to_end(tmp_path, colour_folder, capsys, monkeypatch):
+    from dataprints.diagnostics import early
+
+    monkeypatch.setattr(early, "METAMODEL_FILE", "results/none/meta_model_table1.json")
     ckpts = [cnn_weights(tmp_path, seed=s) for s in (1, 2)]
     out = tmp_path / "report"
     code = run_cli(["--arch", "simple_cnn", "--weights", str(ckpts[0]), "--weights",
@@ -122,7 +125,8 @@ def test_cnn_on_an_image_folder_end_to_end(tmp_path, colour_folder, capsys):
         "saturation", "hull_volume", "blur_distance", "variance", "roughness",
         "bregman_distance", "laplacian_var", "noise_sigma"}
     assert all(v is not None for v in early["values"]["metrics"].values())
-    assert "not committed" in early["values"]["metamodel"]
+    assert early["values"]["metamodel"] is None
+    assert any("not committed" in note for note in early["notes"])
     anomaly = d["anomaly filters"]
     assert anomaly["status"] == "ran" and anomaly["values"]["n_scan"] == 30
     # every conv layer, including the last one's 1x1 maps on 20-px images
@@ -259,3 +263,34 @@ def test_a_failing_diagnostic_is_reported_and_the_others_still_run(tmp_path, bin
     assert d["frequency shortcuts"]["status"] == "failed"
     assert "out of memory" in d["frequency shortcuts"]["error"]
     assert d["reconstruction"]["status"] == "ran"
+
+
+def test_meta_model_prediction_is_fitted_from_a_committed_training_table(tmp_path):
+    from dataprints.diagnostics.early import metamodel_prediction
+    from dataprints.filters.metrics import METRICS
+
+    rng = np.random.default_rng(0)
+    columns: dict[str, list] = {c: [] for c in ("arch", "kind", *METRICS, "log10_sharpness",
+                                                "log10_noisiness")}
+    for i in range(120):
+        kind = ("original", "blur", "noise")[i % 3]
+        row = {m: float(rng.random()) for m in METRICS}
+        row["roughness"] = level = float(i % 6)  # the metric that carries both targets
+        for key, value in {"arch": "mini_convnext", "kind": kind, **row,
+                           "log10_sharpness": None if kind == "noise" else level,
+                           "log10_noisiness": None if kind == "blur" else -level}.items():
+            columns[key].append(value)
+    table1 = {"finetune_adam | leave-one-variant-out | others → ConvNeXt | log10_sharpness":
+              {"r2": [0.7, 0.6]}}
+    path = tmp_path / "meta.json"
+    path.write_text(json.dumps({"git_sha": "abc", "values": {"training_table": columns,
+                                                             "table1": table1}}))
+    user = {m: 0.5 for m in METRICS} | {"roughness": 3.0}  # a level of both sweeps
+    out, notes = metamodel_prediction(user, (96, 3, 4, 4), path)
+    assert out["predicted_sharpness"] == pytest.approx(1e3, rel=0.5)
+    assert out["predicted_noisiness"] == pytest.approx(1e-3, rel=0.5)
+    assert out["sharpness_heldout_r2"] == {"finetune_adam": [0.7, 0.6]}
+    assert out["noisiness_heldout_r2"] == {} and out["sharpness_samples"] == 80
+    assert not any("unlike" in n for n in notes)
+    _, notes = metamodel_prediction(user, (64, 3, 7, 7), path)  # never seen: said so
+    assert any("unlike every first layer" in n for n in notes)
