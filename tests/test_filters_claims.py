@@ -107,6 +107,7 @@ def test_claims_per_setting_keep_kind_and_get_their_own_id():
     assert one.id == "jorgenson.table1.sharpness_transfers.scratch" and one.central
     assert one.kind == "holds" and one.statement.endswith("Setting: trained from scratch.")
     assert claims.transfers([0.7, 0.49, 0.5]) == [True, False, True]
+    assert claims.fails_to_transfer([0.7, 0.49, -0.1]) == [False, True, True]
 
 
 def test_paired_orderings_per_replicate():

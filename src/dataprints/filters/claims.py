@@ -117,12 +117,11 @@ SHARPNESS_TRANSFERS = Claim(
     f"Sharpness transfers across architectures: a meta-model fitted on three architectures "
     f"predicts the log-sharpness of the held-out fourth's training sets, on variants it never "
     f"saw (leave-one-variant-out), with R² ≥ {TRANSFER_R2}.", kind="holds", central=True)
-TRANSFER_GAP = 0.3  # "far below": the paper's gap is 0.83
 NOISE_FAILS_TO_TRANSFER = Claim(
     "jorgenson.table1.noise_fails_to_transfer", PAPER, "Table 1, §5",
     f"Noisiness does not transfer: on the held-out architecture (leave-one-variant-out) the R² "
-    f"of log-noisiness over the noise sweep is more than {TRANSFER_GAP} below that of "
-    f"log-sharpness over the sharpness sweep.", kind="holds", central=True)
+    f"of log-noisiness over the noise sweep stays below {TRANSFER_R2}.", kind="holds",
+    central=True)
 NOISE_BELOW_SHARPNESS = Claim(
     "jorgenson.table1.noise_below_sharpness", PAPER, "Table 1, §5",
     "Noisiness is harder to read off the filters than sharpness: lower R² for R50 → R18 "
@@ -156,6 +155,11 @@ GREY_HULL = Claim(
 def transfers(r2: Sequence[float]) -> list[bool]:
     """Per trial, whether the held-out R² reaches :data:`TRANSFER_R2`."""
     return [v >= TRANSFER_R2 for v in r2]
+
+
+def fails_to_transfer(r2: Sequence[float]) -> list[bool]:
+    """Per trial, whether the held-out R² stays below :data:`TRANSFER_R2`."""
+    return [v < TRANSFER_R2 for v in r2]
 
 
 def blur_order(group_means: Mapping[tuple[str, str], tuple[float, float]]) -> bool | None:
