@@ -11,6 +11,7 @@ import torch
 
 from dataprints.crossmethod import agreement
 from dataprints.crossmethod.agreement import agreement_matrix, compare, diagnostic_cell
+from dataprints.crossmethod.family import readings
 from dataprints.crossmethod.planted import PROPERTIES, PlantedSet, grating, plant
 from dataprints.data import ImageSet
 from dataprints.frequency.spectra import amplitude
@@ -151,3 +152,18 @@ def test_planted_set_refuses_bad_specs():
         PlantedSet("blur", 10, 10, 0, task="mnist_even_odd")
     with pytest.raises(ValueError, match=">= 1"):
         PlantedSet("blur", 0, 10, 0)
+
+
+def test_readings_of_a_section_that_could_not_compute_are_undefined():
+    cnn = {"early": {"metrics": {"roughness": 0.5, "noise_sigma": None}},
+           "anomaly": {"anomaly_filters": 3},
+           "frequency": {"rates": [{"TPR DFM": 0.9, "FPR DFM": 0.2},
+                                   {"TPR DFM": None, "FPR DFM": 0.1}]}}
+    mlp = {"reconstruction": {"best_k_ssim": 0.5, "null_mean_image": 0.2,
+                              "null_held_out_images": 0.3}}
+    r = readings(cnn, mlp)
+    assert r["frequency"]["shortcut_strength"] == pytest.approx(0.7)
+    assert r["reconstruction"]["ssim_above_nulls"] == pytest.approx(0.2)  # above the larger null
+    assert r["anomaly"]["count"] == 3.0 and r["early"]["noise_sigma"] is None
+    mlp["reconstruction"]["best_k_ssim"] = None  # a reconstruction that diverged (NaN)
+    assert readings(cnn, mlp)["reconstruction"]["ssim_above_nulls"] is None

@@ -141,7 +141,8 @@ models.groupby("property", sort=False).mean(numeric_only=True).drop(columns="see
 # Each cell compares one diagnostic's readings of the planted models with the clean ones,
 # paired by seed: *d* is the effect size (mean paired difference in clean seed spreads) of the
 # reading shown (for the early filters, the detected metric with the largest effect, else the
-# largest effect of the eight).
+# largest effect of the eight), and *n* the seeds where both readings are defined (a
+# reconstruction that diverges gives no score, and its seed is left out).
 
 # %%
 clean = values["clean"]
@@ -151,7 +152,7 @@ matrix = agreement.agreement_matrix({p: values[p] for p in properties}, clean)
 def show(cell: dict) -> str:
     d = cell["effect"]
     size = "n/a" if d is None or math.isnan(d) else f"{d:+.1f}"
-    return f"{cell['verdict']}, d = {size} ({cell['shown']})"
+    return f"{cell['verdict']}, d = {size} ({cell['shown']}, n = {cell['n']})"
 
 
 cells = {p: {d: show(c) for d, c in by.items()} for p, by in matrix.items()}

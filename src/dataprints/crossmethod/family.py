@@ -212,18 +212,27 @@ SHORTCUT_STRENGTH = "shortcut_strength"  # max over classes of TPR − FPR, DFM-
 SSIM_ABOVE_NULLS = "ssim_above_nulls"  # best-k SSIM minus the larger null baseline
 
 
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else float(a - b)
+
+
 def readings(cnn: dict[str, Any], mlp: dict[str, Any]) -> dict[str, dict[str, float | None]]:
     """The scalar readings of one seed's two models, per diagnostic: what a user reads in the
     report. The reconstruction reading is the score *above* the larger null baseline, so a
-    training set that is merely easier to match (blurred, say) does not raise it by itself."""
+    training set that is merely easier to match (blurred, say) does not raise it by itself.
+    A value the section could not compute (a reconstruction that diverged, a rate without
+    images) reads None: the rule leaves that seed out, and the cell says with how many seeds."""
     rec = mlp["reconstruction"]
-    nulls = max(rec["null_mean_image"], rec["null_held_out_images"])
-    strength = max(r["TPR DFM"] - r["FPR DFM"] for r in cnn["frequency"]["rates"])
+    nulls = [v for v in (rec["null_mean_image"], rec["null_held_out_images"]) if v is not None]
+    gaps = [_difference(r["TPR DFM"], r["FPR DFM"]) for r in cnn["frequency"]["rates"]]
+    gaps = [g for g in gaps if g is not None]
+    count = cnn["anomaly"]["anomaly_filters"]
     return {
         "early": dict(cnn["early"]["metrics"]),
-        "anomaly": {ANOMALY_COUNT: float(cnn["anomaly"]["anomaly_filters"])},
-        "frequency": {SHORTCUT_STRENGTH: float(strength)},
-        "reconstruction": {SSIM_ABOVE_NULLS: float(rec["best_k_ssim"] - nulls)},
+        "anomaly": {ANOMALY_COUNT: None if count is None else float(count)},
+        "frequency": {SHORTCUT_STRENGTH: max(gaps) if gaps else None},
+        "reconstruction": {SSIM_ABOVE_NULLS: _difference(rec["best_k_ssim"],
+                                                         max(nulls) if nulls else None)},
     }
 
 
