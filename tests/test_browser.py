@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from dataprints import browser
+from dataprints.paths import repo_root
 
 pytest.importorskip("playwright")
 needs_chromium = pytest.mark.skipif(
@@ -72,12 +73,19 @@ CLAIMS = [{"id": "ch.acc", "statement": "accuracy of *M_base* is near $0.69$"},
           {"id": "ch.gone", "statement": "a claim the scorecard does not show"}]
 
 
+@pytest.fixture(scope="module")
+def checked_site(tiny_book: Path, tmp_path_factory: pytest.TempPathFactory,
+                 ) -> dict[str, browser.Page]:
+    """One Chromium pass over the tiny book (the slow part), read by both tests below."""
+    shots = tmp_path_factory.mktemp("shots")
+    return {p.path: p for p in browser.check_site(tiny_book, CLAIMS, scorecard="scorecard.html",
+                                                  screenshots=shots)}
+
+
 @needs_chromium
 @pytest.mark.slow
-def test_browser_check_fails_each_broken_page_and_keeps_screenshots(tiny_book, tmp_path):
-    shots = tmp_path / "shots"
-    checked = {p.path: p for p in browser.check_site(tiny_book, CLAIMS, scorecard="scorecard.html",
-                                                     screenshots=shots)}
+def test_browser_check_fails_each_broken_page_and_keeps_screenshots(checked_site):
+    checked = checked_site
     assert set(checked) >= {"intro.html", "errorcell.html", "nan.html", "noimage.html",
                             "badlink.html", "scorecard.html", "genindex.html"}
     assert checked["intro.html"].problems == []  # image loads; MathJax's CDN is let go
@@ -96,10 +104,24 @@ def test_browser_check_fails_each_broken_page_and_keeps_screenshots(tiny_book, t
 
 @needs_chromium
 @pytest.mark.slow
-def test_command_exits_1_naming_the_error_page(tiny_book, tmp_path, capsys):
+def test_command_exits_1_naming_the_error_page(tiny_book, checked_site, tmp_path, capsys,
+                                               monkeypatch):
+    """The command's part: what it checks, its report and exit code (the pages are the pass
+    above, so Chromium runs once for both tests)."""
+    calls = []
+
+    def recorded(html, claims=None, scorecard="book/scorecard.html", screenshots=None):
+        calls.append((Path(html), claims, scorecard, screenshots))
+        return list(checked_site.values())
+
+    monkeypatch.setattr(browser, "check_site", recorded)
     assert browser.main([str(tiny_book), "--screenshots", str(tmp_path)]) == 1
+    ((html, claims, scorecard, screenshots),) = calls
+    assert html == tiny_book and screenshots == tmp_path and scorecard == "book/scorecard.html"
+    assert claims == browser.results_claims(repo_root())  # the repository's claims
     out = capsys.readouterr().out
     assert "FAIL errorcell.html" in out and "FAIL intro.html" not in out
+    assert f"of {len(checked_site)} pages fine" in out
 
 
 def test_pages_leave_theme_assets_out(tmp_path):

@@ -9,6 +9,7 @@ does not either, since they are not imported.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ NOT_HASHED = frozenset(f"{PACKAGE}.{name}" for name in (
     "atomic", "book", "cli", "notebooks", "paths", "progress", "provenance", "sphinxext"))
 
 
+# A build fingerprints every results file, and their notebooks share most modules: each text is
+# parsed once per process (both functions are pure functions of the text).
+@functools.lru_cache(maxsize=1024)
 def _code_ast(source: str) -> str:
     """The AST of ``source`` without docstrings: what the code does, not how it is described."""
     tree = ast.parse(source)
@@ -35,7 +39,8 @@ def _code_ast(source: str) -> str:
     return ast.dump(tree, annotate_fields=False)
 
 
-def _imports(source: str, module: str | None) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def _imports(source: str, module: str | None) -> frozenset[str]:
     """Fully qualified ``dataprints`` modules imported by ``source`` (relative imports resolved)."""
     out: set[str] = set()
     for node in ast.walk(ast.parse(source)):
@@ -50,7 +55,7 @@ def _imports(source: str, module: str | None) -> set[str]:
                 continue
             out.add(base)
             out.update(f"{base}.{a.name}" for a in node.names)
-    return out
+    return frozenset(out)
 
 
 def _module_file(name: str, src: Path) -> Path | None:
