@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -60,16 +65,53 @@ def test_every_toc_entry_exists_and_every_notebook_is_in_the_toc():
     assert set(NOTEBOOKS) <= in_toc, f"not in _toc.yml: {set(NOTEBOOKS) - in_toc}"
 
 
+# The smoke runs are independent kernels, so they run two at a time on a 2-core machine (each
+# with its own cache, results folder and output); DATAPRINTS_TEST_WORKERS=1 runs them in turn.
+SMOKE_WORKERS = int(os.environ.get("DATAPRINTS_TEST_WORKERS") or min(2, os.cpu_count() or 1))
+SMOKE_SCRIPT = ("import sys; from dataprints.notebooks import run_notebook; "
+                "run_notebook(sys.argv[1], 'smoke', output=sys.argv[2], results_dir=sys.argv[3])")
+
+
+@pytest.fixture(scope="module")
+def smoke_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               ) -> Iterator[dict[Path, Future]]:
+    """Every selected notebook's smoke run, started at the first smoke test, SMOKE_WORKERS at a
+    time (as separate processes: run_notebook sets the kernel's environment); each test waits
+    for its own. A future's value is (returncode, stderr, executed notebook, results folder)."""
+    paths = [item.callspec.params["path"] for item in request.session.items
+             if item.originalname == "test_notebook_runs_at_smoke_parameters"]
+    # the cores are shared between the kernels unless OMP_NUM_THREADS says otherwise
+    # (oversubscribed threads make tiny models many times slower)
+    threads = os.environ.get("OMP_NUM_THREADS") or str(max(1, (os.cpu_count() or 1)
+                                                             // SMOKE_WORKERS))
+
+    def run(path: Path) -> tuple[int, str, Path, Path]:
+        folder = tmp_path_factory.mktemp(path.stem)
+        env = {**os.environ, "DATAPRINTS_CACHE": str(folder / "cache"), "OMP_NUM_THREADS": threads}
+        out, results = folder / "out.ipynb", folder / "results"
+        done = subprocess.run([sys.executable, "-c", SMOKE_SCRIPT, str(path), str(out),
+                               str(results)], env=env, capture_output=True, text=True,
+                              timeout=600)
+        return done.returncode, done.stderr, out, results
+
+    with ThreadPoolExecutor(max_workers=SMOKE_WORKERS) as pool:
+        futures = {path: pool.submit(run, path) for path in paths}
+        yield futures
+        for future in futures.values():
+            future.cancel()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=key)
-def test_notebook_runs_at_smoke_parameters(path, tmp_path):
-    run = run_notebook(path, "smoke", output=tmp_path / "out.ipynb", results_dir=tmp_path)
-    outputs = [o for cell in nbformat.read(run.output, 4).cells for o in cell.get("outputs", [])]
+def test_notebook_runs_at_smoke_parameters(path, smoke_runs):
+    code, stderr, output, results = smoke_runs[path].result()
+    assert code == 0, f"{key(path)} failed at its smoke parameters:\n{stderr[-6000:]}"
+    outputs = [o for cell in nbformat.read(output, 4).cells for o in cell.get("outputs", [])]
     if "plt.show()" in path.read_text():
         assert any("image/png" in o.get("data", {}) for o in outputs), "no figure was rendered"
     warnings = [o["text"] for o in outputs if o.get("name") == "stderr" and "Warning" in o["text"]]
     assert not warnings, f"the notebook printed warnings: {warnings}"
-    assert list(tmp_path.glob("**/*.json")), "the notebook saved no results"
+    assert list(results.glob("**/*.json")), "the notebook saved no results"
 
 
 def test_wrong_parameter_fails_fast_naming_the_valid_ones(capsys):
