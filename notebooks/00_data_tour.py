@@ -17,7 +17,7 @@
 # the binary tasks that the reconstruction papers use.
 #
 # Change the parameters below and rerun it with
-# `dataprints run notebooks/00_data_tour.py -p samples_per_class 4`; its runtime is in the table
+# `dataprints run notebooks/00_data_tour.py -p samples_per_class 8`; its runtime is in the table
 # of {doc}`/book/teachers`.
 
 # %% [markdown]
@@ -40,7 +40,7 @@
 
 # %% tags=["parameters"]
 datasets: list = ["mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet", "digits"]  # datasets to show [[mnist|fashion_mnist|cifar10|cifar100|tiny_imagenet|digits]]
-samples_per_class: int = 6  # sample images shown per class [[1..20]]
+samples_per_class: int = 4  # sample images shown per class [[1..20]]
 max_classes: int = 10  # classes shown per dataset in the sample grids [[1..200]]
 seed: int = 0  # which random samples are shown [[0..2147483647]]
 

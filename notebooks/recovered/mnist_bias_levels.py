@@ -57,20 +57,23 @@ stop_loss: float = 1e-5  # stop at zero training error and loss below this (pape
 recon_iterations: int = 200  # reconstruction steps (paper: 50,000) [[1..10000000]]
 recon_dtype: str = "float32"  # precision of the reconstruction (paper: float64) [[float32|float64]]
 k: int = 10  # best pairs averaged into the score (paper: 10) [[1..]]
-show: int = 30  # pairs shown per figure (paper: 30) [[1..]]
+show: int = 20  # pairs shown per figure (paper: 30) [[1..]]
 seeds: list = [0]  # one replicate per seed: initialisation and reconstruction start [[0..]]
+torch_threads: int = 1  # CPU threads for torch (1: a busy 2-core machine does not collapse) [[1..256]]
 
 # %%
 from dataclasses import asdict
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import torch
 
 from dataprints.recovered import claims
 from dataprints.recovered.experiment import Scale, run_models, trigger_models
 from dataprints.recovered.plots import accuracy_and_score, top_pairs
 from dataprints.results import Results
 
+torch.set_num_threads(torch_threads)
 scale = Scale.from_params(globals())
 models = trigger_models("mnist_even_odd", n_per_class)
 

@@ -66,12 +66,14 @@ recon_dtype: str = "float32"  # precision of the reconstruction (paper: float64)
 k: int = 10  # best pairs averaged into the score (paper: 10) [[1..]]
 show: int = 30  # pairs shown per figure (paper: 30) [[1..]]
 seeds: list = [0]  # one replicate per seed: initialisation and reconstruction start [[0..]]
+torch_threads: int = 1  # CPU threads for torch (1: a busy 2-core machine does not collapse) [[1..256]]
 
 # %%
 from dataclasses import asdict
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import torch
 
 from dataprints.recovered import claims
 from dataprints.recovered.experiment import Scale, run_experiment, run_models
@@ -80,6 +82,7 @@ from dataprints.recovered.reconstruction import tuned_config, tuned_source
 from dataprints.recovered.training import BinaryData
 from dataprints.results import Results
 
+torch.set_num_threads(torch_threads)
 scale = Scale.from_params(globals())
 print(scale)
 
@@ -130,13 +133,15 @@ claims.table1_claims(res, outcomes)
 # name. A dataset without tuned reconstruction settings gets the CIFAR-10 run `k60fvjdy` for
 # colour images (Mehmanchi et al. App. A found it optimal for Tiny ImageNet as well) and the
 # MNIST run `kcf9bhbi` for grey ones: a stated default, not a tuned choice. Here: CIFAR-10
-# cats (class 3) against dogs (class 5), 10 per class, at this notebook's width, 200 steps.
+# cats (class 3) against dogs (class 5), 10 per class, at this notebook's width, 200
+# reconstruction steps (fewer only where this run's `recon_iterations` is smaller but not 0).
 
 # %%
 own = BinaryData("cifar10", negative=(3,), positive=(5,), n_per_class=10)
 own_scale = Scale(n_per_class=10, width=width, train_dtype=train_dtype, max_steps=max_steps,
                   train_lr=train_lr, schedule=schedule, stop_loss=stop_loss,
-                  recon_iterations=200, recon_dtype=recon_dtype, k=k)
+                  recon_iterations=min(recon_iterations, 200) or 200, recon_dtype=recon_dtype,
+                  k=k)
 print("reconstruction settings from the", tuned_source(own.dataset), "run:",
       tuned_config(own.dataset))
 own_outcome = run_experiment("cats vs dogs", own, own_scale, seed=seeds[0])
