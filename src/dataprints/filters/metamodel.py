@@ -30,11 +30,6 @@ POOLED = ("original", "dilate", "resize", "blur", "noise")  # raw targets: the p
 PROTOCOLS = ("architecture", "leave-one-variant-out")
 
 
-def prop_of(target: str) -> str:
-    """The dataset property a target measures (log10_sharpness -> sharpness)."""
-    return target.removeprefix("log10_")
-
-
 @dataclass
 class MetaResult:
     """Test R^2 of each repeat (forest seed), sample counts, and the test predictions (mean
